@@ -1,0 +1,1 @@
+"""The Qt-free heart of Backstage: events, the orchestration loop, errors."""
