@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
 
@@ -234,6 +235,10 @@ class ErrorEvent(Event):
     detail: str = ""
 
 
+Emit = Callable[[Event], None]
+"""A reader of the stream: called synchronously, in order, on the event loop's thread; must not block."""
+
+
 def to_dict(event: Event) -> dict[str, Any]:
     """The event as plain JSON data, with ``type`` first."""
     out: dict[str, Any] = {"type": event.type}
@@ -311,4 +316,4 @@ def _decode(tp: Any, value: Any) -> Any:
 
 
 __all__ = [name for name, obj in list(globals().items()) if isinstance(obj, type) and issubclass(obj, Event)]
-__all__ += ["EVENT_TYPES", "StopReason", "from_dict", "from_json", "to_dict", "to_json"]
+__all__ += ["EVENT_TYPES", "Emit", "StopReason", "from_dict", "from_json", "to_dict", "to_json"]

@@ -1,0 +1,127 @@
+"""``backstage ask``: one question answered headless, on the same loop and events as the window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import uuid
+
+from ..core import events as ev
+from ..core.conversation import Conversation
+from ..core.errors import ConfigurationError
+from ..core.loop import AgentLoop, LoopConfig
+from ..tools.approvals import ApprovalMode, ApprovalPolicy, ApprovalRequest, Decision
+from ..tools.builtin import builtin_tools
+from ..tools.registry import ToolRegistry
+from .printer import HumanPrinter, JsonLinesPrinter
+from .session_options import add_session_options, build_provider, session_options
+
+EXAMPLES = """\
+examples:
+  backstage ask "What is 17 * 23?" --base-url http://127.0.0.1:11434/v1 --model llama3.2
+  backstage ask "Time in Tokyo?" --base-url https://api.openai.com/v1 --model gpt-4o-mini --api-key-env OPENAI_API_KEY
+  backstage ask "Hello" --base-url http://127.0.0.1:8080/v1 --model m --tools none --events jsonl
+
+exit status: 0 answered (also when the cycle limit was reached), 1 error, 2 bad usage, 130 interrupted"""
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "ask",
+        parents=[common],
+        help="ask one question and stream the answer",
+        description="Ask one question; the answer streams to stdout, tool statuses to stderr.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("prompt", metavar="PROMPT", help="the message to send")
+    add_session_options(parser)
+    parser.add_argument(
+        "--tools",
+        default="builtin",
+        metavar="LIST",
+        help="comma-separated tool names, 'all', or 'none' (default: the built-in tools)",
+    )
+    parser.add_argument(
+        "--max-cycles", type=int, default=8, metavar="N", help="tool cycles before a final answer (default 8)"
+    )
+    parser.add_argument("--system", metavar="TEXT", default="", help="system prompt")
+    parser.add_argument(
+        "--approve",
+        choices=[m.value for m in ApprovalMode],
+        default=ApprovalMode.READ_ONLY.value,
+        help="which tool calls may run: read-only (default), ask on the terminal, or all",
+    )
+    parser.add_argument("--events", choices=["jsonl"], help="print every event as one JSON line on stdout")
+    parser.set_defaults(handler=run)
+
+
+def select_tools(spec: str) -> ToolRegistry:
+    available = {tool.name: tool for tool in builtin_tools()}
+    wanted = spec.strip().lower()
+    if wanted == "none":
+        return ToolRegistry()
+    if wanted in ("all", "builtin"):
+        return ToolRegistry(available.values())
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ConfigurationError(
+            f"Unknown tool {', '.join(unknown)}. Available: {', '.join(available)}, or 'all' / 'none'."
+        )
+    return ToolRegistry(available[n] for n in names)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = session_options(args)
+    if not options.model:
+        raise ConfigurationError("No model given: pass --model NAME (the id the server uses).")
+    if args.max_cycles < 1:
+        raise ConfigurationError("--max-cycles must be at least 1.")
+    tools = select_tools(args.tools)
+    provider = build_provider(options)
+    printer = JsonLinesPrinter() if args.events == "jsonl" else HumanPrinter()
+    approvals = ApprovalPolicy(ApprovalMode(args.approve), ask_user=_ask_on_terminal)
+    loop = AgentLoop(
+        provider,
+        tools,
+        LoopConfig(
+            model=options.model,
+            system=args.system,
+            provider_name=options.provider,
+            max_cycles=args.max_cycles,
+        ),
+        approvals=approvals,
+    )
+    conversation = Conversation(id=uuid.uuid4().hex)
+    finished = asyncio.run(_run_turn(loop, conversation, args.prompt, printer))
+    if args.events != "jsonl":
+        print(f"conversation {conversation.id}", file=sys.stderr)
+    return {"complete": 0, "max_cycles": 0, "cancelled": 130}.get(finished.stop_reason, 1)
+
+
+async def _run_turn(
+    loop: AgentLoop, conversation: Conversation, prompt: str, emit: ev.Emit
+) -> ev.TurnFinished:
+    turn = loop.turn(conversation, prompt, emit)
+    aio = asyncio.get_running_loop()
+    try:
+        aio.add_signal_handler(signal.SIGINT, turn.cancel)
+    except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt handles Ctrl+C instead
+        pass
+    try:
+        return await turn.run()
+    finally:
+        await loop.provider.aclose()
+
+
+async def _ask_on_terminal(request: ApprovalRequest) -> Decision:
+    """Ask y/N on the terminal; without one, refuse (a script cannot say yes)."""
+    if not sys.stdin.isatty():
+        return Decision(False, "policy")
+    tool = request.tool
+    question = f"\nAllow {tool.name} ({tool.risk}) to run: {tool.status(request.arguments)}? [y/N] "
+    answer = await asyncio.to_thread(input, question)
+    return Decision(answer.strip().lower() in ("y", "yes"), "user")

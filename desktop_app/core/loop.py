@@ -1,0 +1,398 @@
+"""The orchestration loop: generate → tool calls → tool results → generate again.
+
+One :class:`Turn` answers one user message. It speaks only through events
+(``emit`` is called synchronously, in order, on the event loop's thread; a
+reader must not block). Promises:
+
+- tool calls of one model turn run concurrently (capped), each dispatched as
+  soon as its arguments are complete in the stream;
+- results enter the context in the order the model emitted the calls;
+- anything a tool or the model gets wrong becomes a tool result, not a crash;
+- after ``max_cycles`` cycles that used tools, the model is asked once more
+  without tools, so the user still gets an answer;
+- :meth:`Turn.cancel` stops the stream and every running tool at once and keeps
+  the partial answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from ..tools.approvals import ApprovalPolicy, ApprovalRequest, refusal_text
+from ..tools.base import Risk, ToolResult
+from ..tools.registry import ToolRegistry
+from . import events as ev
+from .conversation import (
+    AssistantMessage,
+    ChatRequest,
+    Conversation,
+    ToolCall,
+    ToolResultMessage,
+    UserMessage,
+)
+from .errors import BackstageError, ProviderError, describe
+from .retry import RetryPolicy
+from .sources import SourceRecord, utc_now_iso
+from .stream import (
+    Provider,
+    ReasoningChunk,
+    StreamDelta,
+    StreamEnd,
+    TextChunk,
+    ToolCallBegin,
+    ToolCallComplete,
+)
+from .tokens import count_messages, count_text
+
+Emit = ev.Emit
+E = TypeVar("E", bound=ev.Event)
+
+PREVIEW_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    model: str
+    system: str = ""
+    provider_name: str = ""
+    max_cycles: int = 8
+    tool_concurrency: int = 4
+    max_output_tokens: int | None = None
+    retry: RetryPolicy = RetryPolicy()
+
+
+class AgentLoop:
+    """Holds what every turn of one chat shares: provider, tools, policy, settings."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        tools: ToolRegistry | None = None,
+        config: LoopConfig | None = None,
+        *,
+        approvals: ApprovalPolicy | None = None,
+    ) -> None:
+        self.provider = provider
+        self.tools = tools or ToolRegistry()
+        self.config = config or LoopConfig(model="")
+        self.approvals = approvals or ApprovalPolicy()
+
+    def turn(self, conversation: Conversation, user_text: str, emit: Emit) -> Turn:
+        return Turn(self, conversation, user_text, emit)
+
+    async def run_turn(self, conversation: Conversation, user_text: str, emit: Emit) -> ev.TurnFinished:
+        return await self.turn(conversation, user_text, emit).run()
+
+
+@dataclass
+class _PendingCall:
+    call: ToolCall
+    task: asyncio.Task[ToolResult] | None = None
+
+
+class Turn:
+    """One user message answered. Create through :meth:`AgentLoop.turn`, then ``await run()``."""
+
+    def __init__(self, loop: AgentLoop, conversation: Conversation, user_text: str, emit: Emit) -> None:
+        self.loop = loop
+        self.conversation = conversation
+        self.user_text = user_text
+        self.turn_id = uuid.uuid4().hex
+        self._emit_to = emit
+        self._start = time.monotonic()
+        self._cycle = 0
+        self._answer: list[str] = []
+        self._cycle_text: list[str] = []
+        self._runner: asyncio.Task[Any] | None = None
+        self._cancel_requested = False
+        self._semaphore = asyncio.Semaphore(max(1, loop.config.tool_concurrency))
+
+    # -- public -------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop now: the HTTP stream and running tools are cancelled; the partial answer is kept."""
+        self._cancel_requested = True
+        if self._runner is not None and not self._runner.done():
+            self._runner.cancel()
+
+    @property
+    def text(self) -> str:
+        return "".join(self._answer)
+
+    async def run(self) -> ev.TurnFinished:
+        self._runner = asyncio.current_task()
+        cfg = self.loop.config
+        self._emit(
+            ev.TurnStarted,
+            conversation_id=self.conversation.id,
+            user_text=self.user_text,
+            model=cfg.model,
+            provider=cfg.provider_name or self.loop.provider.name,
+            started_at=utc_now_iso(),
+        )
+        self.conversation.messages.append(UserMessage(self.user_text))
+        try:
+            if self._cancel_requested:
+                raise asyncio.CancelledError
+            stop_reason = await self._cycles()
+        except asyncio.CancelledError:
+            if not self._cancel_requested:
+                raise
+            self._runner.uncancel()
+            self._keep_partial()
+            stop_reason = "cancelled"
+        except BackstageError as exc:
+            self._keep_partial()
+            self._emit(ev.ErrorEvent, error_kind=exc.kind, message=exc.message, detail=exc.detail)
+            stop_reason = "error"
+        except Exception as exc:  # a bug of ours still ends the turn in words, keeping the text
+            err = describe(exc)
+            self._keep_partial()
+            self._emit(ev.ErrorEvent, error_kind=err.kind, message=err.message, detail=err.detail)
+            stop_reason = "error"
+        return self._emit(ev.TurnFinished, text=self.text, cycles=self._cycle, stop_reason=stop_reason)
+
+    # -- cycles -------------------------------------------------------------
+
+    async def _cycles(self) -> str:
+        cfg = self.loop.config
+        while True:
+            self._cycle += 1
+            final = self._cycle > cfg.max_cycles
+            cycle_start = time.monotonic()
+            # The last request of a runaway loop offers no tools at all: some servers ignore tool_choice.
+            tools = () if final else self.loop.tools.specs()
+            self._emit(ev.CycleStarted, tools_offered=len(tools))
+            request = ChatRequest(
+                model=cfg.model,
+                messages=tuple(self.conversation.messages),
+                system=cfg.system,
+                tools=tools,
+                max_output_tokens=cfg.max_output_tokens,
+            )
+            calls = await self._generate_and_run_tools(request, allow_tools=not final)
+            self._emit(ev.CycleFinished, duration=time.monotonic() - cycle_start, tool_calls=len(calls))
+            if final:
+                return "max_cycles"
+            if not calls:
+                return "complete"
+
+    async def _generate_and_run_tools(self, request: ChatRequest, *, allow_tools: bool) -> list[ToolCall]:
+        pending: list[_PendingCall] = []
+        self._cycle_text = []
+        sent = time.monotonic()
+        ttft: float | None = None
+        end: StreamEnd | None = None
+        try:
+            async with asyncio.TaskGroup() as group, aclosing(self._stream_with_retry(request)) as stream:
+                async for delta in stream:
+                    if ttft is None and not isinstance(delta, StreamEnd):
+                        ttft = time.monotonic() - sent
+                    if isinstance(delta, TextChunk):
+                        self._add_text(delta.text)
+                    elif isinstance(delta, ReasoningChunk):
+                        self._emit(ev.ReasoningDelta, text=delta.text)
+                    elif isinstance(delta, ToolCallBegin):
+                        if allow_tools:
+                            self._emit(ev.ToolCallStarted, call_id=delta.call_id, name=delta.name)
+                    elif isinstance(delta, ToolCallComplete):
+                        if allow_tools:
+                            call = ToolCall(delta.call_id, delta.name, delta.arguments)
+                            task = group.create_task(
+                                self._run_call(call), name=f"tool:{call.name}:{call.call_id}"
+                            )
+                            pending.append(_PendingCall(call, task))
+                    elif isinstance(delta, StreamEnd):
+                        end = delta
+                        self._finish_generation(request, delta, ttft)
+                if end is None:  # providers promise a StreamEnd; guard against one that breaks it
+                    self._finish_generation(request, StreamEnd("unknown"), ttft)
+                # The assistant message goes in before its tool results, whatever order they finish in.
+                calls = [p.call for p in pending]
+                self.conversation.messages.append(AssistantMessage("".join(self._cycle_text), tuple(calls)))
+                self._cycle_text = []
+        except BaseExceptionGroup as group_error:
+            # The group only wraps what the stream raised (tool tasks never raise): re-raise it as itself.
+            raise group_error.exceptions[0] from None
+        for entry in pending:
+            assert entry.task is not None
+            result = entry.task.result()
+            self.conversation.messages.append(
+                ToolResultMessage(
+                    entry.call.call_id, entry.call.name, self._text_for_model(result), result.is_error
+                )
+            )
+        return calls
+
+    def _finish_generation(self, request: ChatRequest, end: StreamEnd, ttft: float | None) -> None:
+        estimated = end.input_tokens is None or end.output_tokens is None
+        input_tokens = end.input_tokens
+        output_tokens = end.output_tokens
+        if input_tokens is None:
+            input_tokens = count_messages(request.messages, system=request.system, tools=request.tools)
+        if output_tokens is None:
+            output_tokens = count_text("".join(self._cycle_text))
+        self._emit(
+            ev.GenerationFinished,
+            finish_reason=end.finish_reason,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            ttft=ttft,
+            usage_estimated=estimated,
+        )
+
+    async def _stream_with_retry(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
+        """The provider's stream; failures before the first delta are retried with backoff."""
+        attempt = 0
+        waited = 0.0
+        while True:
+            attempt += 1
+            stream = self.loop.provider.stream(request)
+            started = False
+            try:
+                async for delta in stream:
+                    started = True
+                    yield delta
+                return
+            except ProviderError as exc:
+                if started:
+                    raise
+                delay = self.loop.config.retry.delay(exc, attempt, waited)
+                if delay is None:
+                    raise
+                self._emit(ev.Retrying, attempt=attempt, delay=delay, reason=exc.message)
+                waited += delay
+                await asyncio.sleep(delay)
+            finally:
+                close = getattr(stream, "aclose", None)
+                if close is not None:
+                    await close()
+
+    # -- tools --------------------------------------------------------------
+
+    async def _run_call(self, call: ToolCall) -> ToolResult:
+        registry = self.loop.tools
+        args, problem = registry.parse_arguments(call.name, call.arguments)
+        self._emit(
+            ev.ToolCallReady, call_id=call.call_id, name=call.name, arguments=_shown_arguments(args, call)
+        )
+        tool = registry.get(call.name)
+        if problem is not None or tool is None or args is None:
+            return self._finish_tool(call, ToolResult(problem or "Unknown tool.", is_error=True), 0.0, "")
+
+        policy = self.loop.approvals
+        request = ApprovalRequest(call.call_id, tool, args)
+        if policy.needs_user(tool):
+            self._emit(
+                ev.ApprovalRequested,
+                call_id=call.call_id,
+                name=call.name,
+                arguments=args,
+                risk=str(tool.risk),
+                summary=tool.status(args),
+            )
+        decision = await policy.decide(request)
+        if tool.risk is not Risk.READ_ONLY:
+            self._emit(
+                ev.ApprovalDecided,
+                call_id=call.call_id,
+                approved=decision.approved,
+                decided_by=decision.decided_by,
+                scope=decision.scope,
+            )
+        if not decision.approved:
+            refused = ToolResult(refusal_text(call.name), is_error=True)
+            return self._finish_tool(call, refused, 0.0, f"Not run: {call.name} needs your approval")
+        if decision.arguments is not None:
+            args = decision.arguments
+
+        async with self._semaphore:
+            self._emit(ev.ToolStarted, call_id=call.call_id, name=call.name, status=tool.status(args))
+            started = time.monotonic()
+            try:
+                result = await registry.execute(tool, args)
+            except asyncio.CancelledError:
+                # Readers close the tool's row with a word, not by guessing from turn_finished.
+                stopped = ToolResult(f"{call.name} was stopped before it finished.", is_error=True)
+                self._finish_tool(call, stopped, time.monotonic() - started, "Stopped")
+                raise
+            duration = time.monotonic() - started
+        status = (
+            result.text.splitlines()[0][:200]
+            if result.is_error and result.text
+            else tool.done_status(args, result)
+        )
+        return self._finish_tool(call, result, duration, status)
+
+    def _finish_tool(self, call: ToolCall, result: ToolResult, duration: float, status: str) -> ToolResult:
+        sources = tuple(self._number_source(s) for s in result.sources)
+        result = replace(result, sources=sources)
+        self._emit(
+            ev.ToolFinished,
+            call_id=call.call_id,
+            name=call.name,
+            ok=not result.is_error,
+            result_preview=_preview(self._text_for_model(result)),
+            result_tokens=count_text(self._text_for_model(result)),
+            sources=sources,
+            duration=duration,
+            status=status or (result.text.splitlines()[0][:200] if result.text else ""),
+        )
+        return result
+
+    def _number_source(self, source: SourceRecord) -> SourceRecord:
+        number = self.conversation.next_source_id
+        self.conversation.next_source_id += 1
+        return replace(source, id=number, retrieved_at=source.retrieved_at or utc_now_iso())
+
+    @staticmethod
+    def _text_for_model(result: ToolResult) -> str:
+        """The result as injected: its text, then its sources with the ids the model may cite."""
+        if not result.sources:
+            return result.text
+        lines = [f"[{s.id}] {s.title}" + (f" <{s.url}>" if s.url else "") for s in result.sources]
+        return f"{result.text}\n\nSources (cite as [n]):\n" + "\n".join(lines)
+
+    # -- events -------------------------------------------------------------
+
+    def _add_text(self, text: str) -> None:
+        if not text:
+            return
+        if not self._cycle_text and self._answer and not self._answer[-1].endswith("\n\n"):
+            # A new cycle's text starts a new paragraph; emitted as text so every reader agrees.
+            self._answer.append("\n\n")
+            self._emit(ev.TextDelta, text="\n\n")
+        self._cycle_text.append(text)
+        self._answer.append(text)
+        self._emit(ev.TextDelta, text=text)
+
+    def _keep_partial(self) -> None:
+        """After a stop or an error mid-stream, the text so far stays in the conversation."""
+        if self._cycle_text:
+            self.conversation.messages.append(AssistantMessage("".join(self._cycle_text)))
+            self._cycle_text = []
+
+    def _emit(self, cls: type[E], **fields: Any) -> E:
+        event = cls(t=time.monotonic() - self._start, turn_id=self.turn_id, cycle=self._cycle, **fields)
+        self._emit_to(event)
+        return event
+
+
+def _shown_arguments(args: dict[str, Any] | None, call: ToolCall) -> Any:
+    if args is not None:
+        return args
+    try:
+        return json.loads(call.arguments)
+    except (json.JSONDecodeError, ValueError):
+        return call.arguments
+
+
+def _preview(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
