@@ -1,0 +1,1 @@
+"""Real local servers and wire-format builders for provider and CLI tests."""
