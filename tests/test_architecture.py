@@ -44,6 +44,10 @@ def test_headless_import_loads_no_qt() -> None:
     assert out.stdout.strip() == "[]"
 
 
+# Built from parts so this file does not flag itself.
+_MACHINE_PATHS = ("/" + "work/main", "/" + "root/")
+
+
 def test_no_absolute_machine_paths_in_the_repository() -> None:
     tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT).stdout.split()
     offenders = []
@@ -54,6 +58,6 @@ def test_no_absolute_machine_paths_in_the_repository() -> None:
             and path.exists()
         ):
             text = path.read_text(encoding="utf-8", errors="replace")
-            if "/work/main" in text or "/root/" in text:
+            if any(marker in text for marker in _MACHINE_PATHS):
                 offenders.append(name)
     assert offenders == []
