@@ -117,7 +117,9 @@ def test_three_cycle_conversation_reaches_an_answer() -> None:
     assert len(of(events, ev.CycleFinished)) == 3
     statuses = [(e.status, e.ok) for e in of(events, ev.ToolFinished)]
     assert statuses == [("Searched the web · 1 result", True)] * 2
-    assert [e.status for e in of(events, ev.ToolStarted)][0] == "Searching the web for 'UX designer salary 2025'…"
+    assert [e.status for e in of(events, ev.ToolStarted)][
+        0
+    ] == "Searching the web for 'UX designer salary 2025'…"
     # Sources are numbered per conversation, and the model sees the numbers it may cite.
     ids = [s.id for e in of(events, ev.ToolFinished) for s in e.sources]
     assert ids == [1, 2]

@@ -12,6 +12,7 @@ from ..core import events as ev
 from ..core.conversation import Conversation
 from ..core.errors import ConfigurationError
 from ..core.loop import AgentLoop, LoopConfig
+from ..storage.recorder import HistoryRecorder, load_conversation
 from ..tools.approvals import ApprovalMode, ApprovalPolicy, ApprovalRequest, Decision
 from ..tools.builtin import builtin_tools
 from ..tools.registry import ToolRegistry
@@ -55,6 +56,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="which tool calls may run: read-only (default), ask on the terminal, or all",
     )
     parser.add_argument("--events", choices=["jsonl"], help="print every event as one JSON line on stdout")
+    parser.add_argument(
+        "--continue", dest="continue_id", metavar="ID", help="add this message to a stored conversation"
+    )
+    parser.add_argument("--no-history", action="store_true", help="do not record this conversation")
     parser.set_defaults(handler=run)
 
 
@@ -95,9 +100,26 @@ def run(args: argparse.Namespace) -> int:
         ),
         approvals=approvals,
     )
-    conversation = Conversation(id=uuid.uuid4().hex)
-    finished = asyncio.run(_run_turn(loop, conversation, args.prompt, printer))
-    if args.events != "jsonl":
+    if args.no_history and args.continue_id:
+        raise ConfigurationError("--continue needs the history; it cannot be combined with --no-history.")
+    recorder = None if args.no_history else HistoryRecorder()
+    try:
+        if recorder is not None and recorder.notice:
+            print(recorder.notice, file=sys.stderr)
+        if args.continue_id:
+            assert recorder is not None
+            conversation = load_conversation(recorder.db, args.continue_id)
+        else:
+            conversation = Conversation(id=uuid.uuid4().hex)
+        emit: ev.Emit = printer
+        if recorder is not None:
+            recorder.start(conversation, model=options.model, provider=options.provider)
+            emit = ev.fan_out(recorder.record, printer)
+        finished = asyncio.run(_run_turn(loop, conversation, args.prompt, emit))
+    finally:
+        if recorder is not None:
+            recorder.close()
+    if args.events != "jsonl" and recorder is not None:
         print(f"conversation {conversation.id}", file=sys.stderr)
     return {"complete": 0, "max_cycles": 0, "cancelled": 130}.get(finished.stop_reason, 1)
 

@@ -239,6 +239,16 @@ Emit = Callable[[Event], None]
 """A reader of the stream: called synchronously, in order, on the event loop's thread; must not block."""
 
 
+def fan_out(*readers: Emit) -> Emit:
+    """One emit that hands each event to every reader, in the order given."""
+
+    def emit(event: Event) -> None:
+        for reader in readers:
+            reader(event)
+
+    return emit
+
+
 def to_dict(event: Event) -> dict[str, Any]:
     """The event as plain JSON data, with ``type`` first."""
     out: dict[str, Any] = {"type": event.type}
@@ -316,4 +326,4 @@ def _decode(tp: Any, value: Any) -> Any:
 
 
 __all__ = [name for name, obj in list(globals().items()) if isinstance(obj, type) and issubclass(obj, Event)]
-__all__ += ["EVENT_TYPES", "Emit", "StopReason", "from_dict", "from_json", "to_dict", "to_json"]
+__all__ += ["EVENT_TYPES", "Emit", "fan_out", "StopReason", "from_dict", "from_json", "to_dict", "to_json"]
