@@ -78,6 +78,9 @@ def export_markdown(conversation: ConversationRow, events: Sequence[Event]) -> s
 
     def end_turn(answer: str | None) -> None:
         nonlocal in_turn
+        for call in calls.values():  # calls that never got a result
+            out.extend([_tool_section(call, None), ""])
+        calls.clear()
         text = answer if answer is not None else "".join(deltas)
         out.extend(["**Backstage:**", "", _cite(text, set(sources)) if text else "_(no answer)_", ""])
         if answer is None:
@@ -98,9 +101,6 @@ def export_markdown(conversation: ConversationRow, events: Sequence[Event]) -> s
         elif isinstance(e, ToolFinished):
             out += [_tool_section(calls.pop(e.call_id, None), e), ""]
         elif isinstance(e, TurnFinished):
-            for call in calls.values():
-                out += [_tool_section(call, None), ""]
-            calls.clear()
             end_turn(e.text)
     if in_turn:
         end_turn(None)

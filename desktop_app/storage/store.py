@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,7 +131,7 @@ class HistoryDB:
             )
         try:
             with _translated():
-                self._conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                self._use_wal(busy_timeout)
                 self._conn.execute("PRAGMA synchronous = NORMAL")
                 self._conn.execute("PRAGMA foreign_keys = ON")
                 if check:
@@ -141,6 +142,20 @@ class HistoryDB:
         except BaseException:
             self._conn.close()
             raise
+
+    def _use_wal(self, busy_timeout: float) -> None:
+        # Switching a new file to WAL needs an exclusive lock and SQLite does not wait
+        # for it (no busy handler), so two processes opening a new profile at once would
+        # fail; wait here instead. Once in WAL mode the switch is a no-op.
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                return
+            except sqlite3.OperationalError as exc:
+                if _classify(exc).kind != HistoryLockedError.kind or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     def close(self) -> None:
         with self._lock:

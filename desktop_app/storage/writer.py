@@ -52,6 +52,7 @@ class EventWriter:
     ``on_flushed`` (called on the writer thread after each commit) receives the last
     seq per conversation. If the history stays locked, the batch is kept and retried;
     any other failure is passed to ``on_error`` and that batch is dropped.
+    Close the writer before the :class:`HistoryDB` it writes to.
     """
 
     def __init__(
@@ -82,7 +83,11 @@ class EventWriter:
         self._queue.put((conversation_id, event))
 
     def flush(self, timeout: float | None = None) -> None:
-        """Block until everything submitted so far is committed; re-raise a write failure."""
+        """Block until everything submitted so far is committed (or ``timeout`` passes).
+
+        Raises the write's failure, e.g. :class:`HistoryLockedError` (the events are then
+        kept and retried). Never call it on the event loop; await :meth:`aflush` there.
+        """
         barrier = _Barrier()
         self._queue.put(barrier)
         barrier.done.wait(timeout)
@@ -118,6 +123,7 @@ class EventWriter:
                 write_now = True
             if item is _STOP:
                 stop = write_now = True
+                self._drain_into(pending, barriers)
             elif isinstance(item, _Barrier):
                 barriers.append(item)
                 write_now = True
@@ -135,6 +141,18 @@ class EventWriter:
                 barrier.error = error
                 barrier.done.set()
             barriers.clear()
+
+    def _drain_into(self, pending: list[tuple[str, Event]], barriers: list[_Barrier]) -> None:
+        # A submit racing with close() can land behind the stop marker; keep it anyway.
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _Barrier):
+                barriers.append(item)
+            elif isinstance(item, tuple):
+                pending.append(item)
 
     def _write(self, pending: list[tuple[str, Event]], *, final: bool) -> BackstageError | None:
         """Commit ``pending`` and clear it; on a lock, keep it unless this is the last chance."""
