@@ -8,7 +8,6 @@ import json
 import socket
 import threading
 from collections.abc import Sequence
-from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -613,14 +612,66 @@ def test_close_cuts_open_connections_and_joins_every_thread() -> None:
 
     async def main() -> None:
         async with httpx.AsyncClient() as client, client.stream("POST", srv.url, json={}) as hanging:
-            async with aclosing(hanging.aiter_bytes()) as body:
-                assert await anext(body) == b"data: x\n\n"
-                # A second connection, idle in the keep-alive pool, is open too.
-                provider = OpenAICompatProvider(srv.url, http_client=client)
-                assert text_of(await collect(provider)) == "a"
-                await asyncio.to_thread(srv.close)
-                with pytest.raises(httpx.RemoteProtocolError):
-                    await anext(body)
+            body = hanging.aiter_bytes()
+            assert await anext(body) == b"data: x\n\n"
+            # A second connection, idle in the keep-alive pool, is open too.
+            provider = OpenAICompatProvider(srv.url, http_client=client)
+            assert text_of(await collect(provider)) == "a"
+            await asyncio.to_thread(srv.close)
+            with pytest.raises(httpx.RemoteProtocolError):  # which also finishes the body iterator
+                await anext(body)
 
     asyncio.run(main())
     assert set(threading.enumerate()) <= before
+
+
+def test_done_then_a_body_that_stays_open(server: ScriptedServer) -> None:
+    # The answer is whole at [DONE]; the server not ending the body must not lose or block it.
+    deltas = run_stream(server, Response.sse(wire.text_stream("fine"), hang="mid_body"))
+    assert text_of(deltas) == "fine" and deltas[-1] == StreamEnd("stop", 12, 5)
+
+
+def test_a_server_that_ignores_stream_true(server: ScriptedServer) -> None:
+    completion = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "Let me check.",
+                    "tool_calls": [
+                        {"id": "call_a", "type": "function", "function": {"name": "clock", "arguments": "{}"}}
+                    ],
+                },
+                "finish_reason": "tool_calls",
+            }
+        ],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13},
+    }
+    deltas = run_stream(server, Response.json(completion))
+    assert deltas == [
+        TextChunk("Let me check."),
+        ToolCallBegin("call_a", "clock"),
+        ToolCallComplete("call_a", "clock", "{}"),
+        StreamEnd("tool_calls", 9, 4),
+    ]
+
+
+def test_error_event_with_plain_text(server: ScriptedServer) -> None:
+    error = run_error(server, Response.sse(b"event: error\ndata: model crashed\n\n"))
+    assert isinstance(error, StreamProtocolError) and "model crashed" in error.message
+
+
+def test_address_without_scheme_is_not_retried() -> None:
+    async def main() -> None:
+        provider = OpenAICompatProvider("localhost:8080/v1")
+        try:
+            await collect(provider)
+        finally:
+            await provider.aclose()
+
+    with pytest.raises(ConnectionFailed) as info:
+        asyncio.run(main())
+    assert not info.value.retryable and "http://" in info.value.message

@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -111,31 +111,17 @@ class OpenAICompatProvider:
                 if not response.is_success:
                     await response.aread()
                     raise error_from_response(response)
-                async with aclosing(response.aiter_bytes()) as chunks:
-                    decoder = SSEDecoder()
-                    done = False
-                    async for chunk in chunks:
-                        for event in decoder.feed(chunk):
-                            done = _is_done(event)
-                            if done:
-                                break
-                            for delta in state.accumulate(_decode(event, final=False)):
-                                yield delta
-                        if done:
-                            break
-                    else:
-                        for event in decoder.flush():
-                            done = _is_done(event)
-                            if not done:
-                                for delta in state.accumulate(_decode(event, final=True)):
-                                    yield delta
-                    for delta in state.finish(done=done):
+                # aiter_bytes is an async generator (typed as a mere iterator): close it with the response.
+                body_chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+                async with (
+                    aclosing(body_chunks) as chunks,
+                    aclosing(_deltas(chunks, state)) as deltas,
+                ):
+                    async for delta in deltas:
                         yield delta
-                    if done:
-                        await _drain(chunks)
         except httpx.TimeoutException as exc:
             raise _timeout_error(exc, answered=answered, state=state) from None
-        except httpx.TransportError as exc:
+        except (httpx.RequestError, httpx.InvalidURL) as exc:  # RequestError covers every transport error
             raise _transport_error(exc, answered=answered, url=url) from None
 
     async def list_models(self) -> list[str]:
@@ -145,7 +131,7 @@ class OpenAICompatProvider:
             response = await self._client.get(url, headers=self._headers(streaming=False))
         except httpx.TimeoutException as exc:
             raise _timeout_error(exc, answered=False, state=ChatStreamState()) from None
-        except httpx.TransportError as exc:
+        except (httpx.RequestError, httpx.InvalidURL) as exc:
             raise _transport_error(exc, answered=False, url=url) from None
         if not response.is_success:
             raise error_from_response(response)
@@ -250,6 +236,8 @@ def _decode(event: SSEEvent, *, final: bool) -> dict[str, Any]:
     try:
         chunk = json.loads(text)
     except ValueError:
+        if event.event == "error":
+            return {"error": text}
         if final:
             # The connection closed in the middle of the last line; finish() tells whether that matters.
             return {}
@@ -259,6 +247,59 @@ def _decode(event: SSEEvent, *, final: bool) -> dict[str, Any]:
     if not isinstance(chunk, dict):
         raise StreamProtocolError(detail=f"event data is not a JSON object: {text[:500]}")
     return chunk
+
+
+async def _deltas(chunks: AsyncIterator[bytes], state: ChatStreamState) -> AsyncGenerator[StreamDelta, None]:
+    """Deltas from a 2xx body: an event stream, or one whole JSON completion."""
+    decoder = SSEDecoder()
+    sniffed = False
+    async for chunk in chunks:
+        if not sniffed and chunk.strip():
+            sniffed = True
+            # An event stream never starts with "{"; a server that ignored "stream" sends a whole object.
+            if chunk.lstrip()[:1] == b"{":
+                body = chunk + b"".join([rest async for rest in chunks])
+                for delta in _whole_completion(body, state):
+                    yield delta
+                return
+        for event in decoder.feed(chunk):
+            if _is_done(event):
+                for delta in state.finish(done=True):
+                    yield delta
+                await _drain(chunks)
+                return
+            for delta in state.accumulate(_decode(event, final=False)):
+                yield delta
+    done = False
+    for event in decoder.flush():
+        done = _is_done(event)
+        if not done:
+            for delta in state.accumulate(_decode(event, final=True)):
+                yield delta
+    for delta in state.finish(done=done):
+        yield delta
+
+
+def _whole_completion(body: bytes, state: ChatStreamState) -> list[StreamDelta]:
+    """Deltas for a non-streamed ``chat.completion`` body, through the same accumulator."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise StreamProtocolError(detail=f"body is not JSON: {text[:500]}") from None
+    if not isinstance(payload, dict):
+        raise StreamProtocolError(detail=f"body is not a JSON object: {text[:500]}")
+    choices = []
+    for choice in payload.get("choices") or ():
+        if isinstance(choice, dict):
+            message = dict(choice.get("message") or {})
+            calls = message.get("tool_calls") or []
+            message["tool_calls"] = [
+                {"index": n, **call} for n, call in enumerate(calls) if isinstance(call, dict)
+            ]
+            choices.append({**choice, "delta": message})
+    chunk = {"error": payload.get("error"), "choices": choices, "usage": payload.get("usage")}
+    return state.accumulate(chunk) + state.finish(done=False)
 
 
 def error_from_response(response: httpx.Response) -> ProviderError:
@@ -330,8 +371,15 @@ def _timeout_error(exc: httpx.TimeoutException, *, answered: bool, state: ChatSt
     )
 
 
-def _transport_error(exc: httpx.TransportError, *, answered: bool, url: str) -> ProviderError:
+def _transport_error(exc: Exception, *, answered: bool, url: str) -> ProviderError:
     detail = f"{type(exc).__name__} for {url}: {exc}"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        error = ConnectionFailed(
+            f"The server address {url!r} is not a valid web address; it should start with http:// or https://.",
+            detail=detail,
+        )
+        error.retryable = False  # waiting will not fix a typo
+        return error
     if answered:
         return StreamInterrupted(detail=detail)
     return ConnectionFailed(

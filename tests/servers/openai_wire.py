@@ -91,7 +91,7 @@ def _ending(finish_reason: str | None, usage: tuple[int, int] | None, done: bool
     return events
 
 
-def pieces(text: str, count: int) -> list[str]:
+def cut_text(text: str, count: int) -> list[str]:
     """``text`` cut into ``count`` nearly equal non-empty pieces (fewer if it is short)."""
     count = max(1, min(count, len(text)))
     size, extra = divmod(len(text), count)
@@ -105,7 +105,7 @@ def pieces(text: str, count: int) -> list[str]:
 
 def text_stream(
     text: str,
-    pieces_: int | Sequence[str] = 3,
+    pieces: int | Sequence[str] = 3,
     *,
     reasoning: str = "",
     reasoning_key: str = "reasoning_content",
@@ -116,12 +116,12 @@ def text_stream(
 ) -> bytes:
     """A plain answer: role chunk, optional reasoning, ``text`` in pieces, finish, usage, [DONE].
 
-    ``pieces_`` is a count or the exact pieces (they must join to ``text``).
+    ``pieces`` is a count or the exact pieces (they must join to ``text``).
     """
-    parts = pieces(text, pieces_) if isinstance(pieces_, int) else list(pieces_)
+    parts = cut_text(text, pieces) if isinstance(pieces, int) else list(pieces)
     assert "".join(parts) == text
     events = [encode(chunk({"role": "assistant", "content": "", "refusal": None}, wire=wire))]
-    for part in pieces(reasoning, 2) if reasoning else ():
+    for part in cut_text(reasoning, 2) if reasoning else ():
         events.append(encode(chunk({reasoning_key: part}, wire=wire)))
     events += [encode(chunk({"content": part}, wire=wire)) for part in parts]
     return b"".join(events + _ending(finish_reason, usage, done, wire))
@@ -152,12 +152,12 @@ def tool_call_stream(
     fragments of all calls, as some servers do. ``ids`` entries of None leave
     the id out.
     """
-    cut = split if callable(split) else (lambda args: pieces(args, split))
+    cut = split if callable(split) else (lambda args: cut_text(args, split))
     first: dict[str, Any] = {"role": "assistant", "content": None}
     events = []
     if text:
         events.append(encode(chunk({"role": "assistant", "content": "", "refusal": None}, wire=wire)))
-        events += [encode(chunk({"content": part}, wire=wire)) for part in pieces(text, 3)]
+        events += [encode(chunk({"content": part}, wire=wire)) for part in cut_text(text, 3)]
         first = {}
     streams: list[list[dict[str, Any]]] = []
     for n, (name, arguments) in enumerate(calls):
@@ -206,7 +206,9 @@ def _round_robin(streams: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return out
 
 
-def error_object(message: str, *, type: str = "invalid_request_error", code: str | None = None) -> dict:
+def error_object(
+    message: str, *, type: str = "invalid_request_error", code: str | None = None
+) -> dict[str, Any]:
     """OpenAI's error object: message, type, param, code."""
     return {"error": {"message": message, "type": type, "param": None, "code": code}}
 
