@@ -251,8 +251,9 @@ class TokenCounter:
 
     def count_message(self, message: Message) -> int:
         """Tokens one message adds to a prompt, framing included."""
-        encoding = encoding_for(self.model)
-        return self._cached(message, lambda: _message_tokens(encoding, message))
+        # The encoding is looked up only on a miss: the lookup resolves a path on disk, which would
+        # cost more than the cache hit itself when a long chat is re-counted message by message.
+        return self._cached(message, lambda: _message_tokens(encoding_for(self.model), message))
 
     def cache_info(self) -> CacheInfo:
         """Hits, misses and current size of the per-message cache."""
