@@ -54,3 +54,6 @@ def _isolated_profile(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("BACKSTAGE_HOME", str(tmp_path_factory.mktemp("profile")))
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
+
+
+from tests.servers.fixtures import scripted_server  # noqa: E402, F401  (a fixture, used by name)

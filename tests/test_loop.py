@@ -6,7 +6,13 @@ import asyncio
 from typing import Any
 
 from desktop_app.core import events as ev
-from desktop_app.core.conversation import AssistantMessage, Conversation, ToolResultMessage, UserMessage
+from desktop_app.core.conversation import (
+    AssistantMessage,
+    Conversation,
+    ToolCall,
+    ToolResultMessage,
+    UserMessage,
+)
 from desktop_app.core.errors import RateLimitError, ServerError, StreamInterrupted, ToolError
 from desktop_app.core.loop import AgentLoop, LoopConfig
 from desktop_app.core.retry import RetryPolicy
@@ -338,3 +344,80 @@ def test_reasoning_is_its_own_event() -> None:
     events, _ = run_turn(provider)
     assert [e.text for e in of(events, ev.ReasoningDelta)] == ["thinking"]
     assert events[-1].text == "answer"
+
+
+def test_connection_failures_give_up_quickly() -> None:
+    from desktop_app.core.errors import ConnectionFailed
+
+    provider = ScriptedProvider([[ConnectionFailed()]])
+    events, _ = run_turn(provider, retry=RetryPolicy(base_delay=0.01))
+    assert len(of(events, ev.Retrying)) == 2
+    assert events[-1].stop_reason == "error"
+
+
+def test_plain_500_is_not_retried_but_503_is() -> None:
+    assert not ServerError(status=500).retryable
+    assert ServerError(status=503).retryable and ServerError().retryable
+
+
+def test_cancel_mid_tool_leaves_no_orphaned_call() -> None:
+    provider = ScriptedProvider([tool_reply(("c", "sleep", '{"seconds": 60}')), text_reply("never")])
+    conversation = Conversation(id="c")
+
+    async def main() -> None:
+        loop = AgentLoop(provider, ToolRegistry([SleepTool()]), LoopConfig(model="m"))
+        started = asyncio.Event()
+
+        def emit(event: ev.Event) -> None:
+            if isinstance(event, ev.ToolStarted):
+                started.set()
+
+        turn = loop.turn(conversation, "hi", emit)
+        task = asyncio.create_task(turn.run())
+        await started.wait()
+        turn.cancel()
+        await task
+
+    asyncio.run(main())
+    assert [m.role for m in conversation.messages] == ["user", "assistant", "tool"]
+    assert conversation.messages[-1].is_error and "stopped" in conversation.messages[-1].text
+
+
+def test_context_is_measured_and_trimmed_every_cycle() -> None:
+    big = "word " * 3000
+    provider = ScriptedProvider([text_reply("ok")])
+    conversation = Conversation(
+        id="c",
+        messages=[
+            UserMessage("old question"),
+            AssistantMessage("", (ToolCall("o1", "sleep", "{}"),)),
+            ToolResultMessage("o1", "sleep", big),
+            AssistantMessage("old answer"),
+        ],
+    )
+    events, _ = run_turn(provider, conversation=conversation, context_window=3000)
+    measured = of(events, ev.ContextMeasured)
+    assert measured and measured[0].window == 3000 and measured[0].reserved > 0
+    assert set(measured[0].segments) >= {"system", "tools", "history", "current_message"}
+    trimmed = of(events, ev.ContextTrimmed)
+    assert trimmed and trimmed[0].tokens_freed > 0
+    sent = provider.requests[0].messages
+    assert sum(len(getattr(m, "text", "")) for m in sent) < len(big)
+    assert events[-1].stop_reason == "complete"
+
+
+def test_prompt_that_cannot_fit_is_not_sent() -> None:
+    provider = ScriptedProvider([text_reply("never")])
+    events, _ = run_turn(provider, prompt="x " * 5000, context_window=1000)
+    errors = of(events, ev.ErrorEvent)
+    assert errors and errors[0].error_kind == "context_too_long"
+    assert provider.requests == []
+
+
+def test_server_context_error_retrims_once() -> None:
+    from desktop_app.core.errors import ContextTooLongError
+
+    provider = ScriptedProvider([[ContextTooLongError()], text_reply("fits now")])
+    events, _ = run_turn(provider)
+    assert events[-1].stop_reason == "complete" and len(provider.requests) == 2
+    assert len(of(events, ev.ContextMeasured)) == 2

@@ -13,7 +13,8 @@ import traceback
 from collections.abc import Callable
 
 from ..core.errors import BackstageError, describe
-from . import ask
+from ..storage.paths import use_profile
+from . import ask, history
 from .session_options import add_session_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common_options(suppress=True)
     ask.register(sub, common)
+    history.register(sub, common)
     return parser
 
 
@@ -77,8 +79,8 @@ def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.profile:
-        # Everything below (storage paths, logs) reads the profile from the environment.
-        os.environ["BACKSTAGE_HOME"] = os.path.abspath(args.profile)
+        use_profile(os.path.abspath(args.profile))
+        os.environ["BACKSTAGE_HOME"] = os.path.abspath(args.profile)  # for child processes
     handler: Handler | None = getattr(args, "handler", None)
     try:
         if handler is None:

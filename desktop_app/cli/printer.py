@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from ..core import events as ev
+from ..core.formatting import format_duration
 
 
 class JsonLinesPrinter:
@@ -44,7 +45,7 @@ class HumanPrinter:
             self._status(f"… {event.status}")
         elif isinstance(event, ev.ToolFinished):
             mark = "✓" if event.ok else "✗"
-            timing = f" · {event.duration:.1f} s" if event.duration else ""
+            timing = f" · {format_duration(event.duration)}" if event.duration else ""
             self._status(f"{mark} {event.status}{timing}")
         elif isinstance(event, ev.Retrying):
             self._status(f"↻ {event.reason} Retrying in {event.delay:.0f} s (attempt {event.attempt + 1})…")

@@ -87,11 +87,26 @@ class RateLimitError(ProviderError):
 
 
 class ServerError(ProviderError):
-    """Raised on 5xx or an "overloaded" answer: the server failed, not the request."""
+    """Raised on 5xx or an "overloaded" answer: the server failed, not the request.
+
+    Only the failures that waiting can fix are retried (busy, overloaded, a gateway
+    in between); a plain 500 usually repeats on the same request, so it is reported.
+    """
 
     kind = "server"
     default_message = "The model server had an internal problem."
-    retryable = True
+    RETRYABLE_STATUSES = frozenset({408, 409, 502, 503, 504, 529})
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        detail: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, status=status, retry_after=retry_after)
+        self.retryable = status is None or status in self.RETRYABLE_STATUSES or retry_after is not None
 
 
 class BadRequestError(ProviderError):

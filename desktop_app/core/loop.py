@@ -29,15 +29,17 @@ from ..tools.approvals import ApprovalPolicy, ApprovalRequest, refusal_text
 from ..tools.base import Risk, ToolResult
 from ..tools.registry import ToolRegistry
 from . import events as ev
+from .context import SERVER_REJECTION_MARGIN, SOURCES_HEADER, ContextBudget, Fitted
 from .conversation import (
     AssistantMessage,
     ChatRequest,
     Conversation,
     ToolCall,
     ToolResultMessage,
+    ToolSpec,
     UserMessage,
 )
-from .errors import BackstageError, ProviderError, describe
+from .errors import BackstageError, ContextTooLongError, ProviderError, describe
 from .retry import RetryPolicy
 from .sources import SourceRecord, utc_now_iso
 from .stream import (
@@ -49,7 +51,7 @@ from .stream import (
     ToolCallBegin,
     ToolCallComplete,
 )
-from .tokens import count_messages, count_text
+from .tokens import count_text
 
 Emit = ev.Emit
 E = TypeVar("E", bound=ev.Event)
@@ -65,6 +67,7 @@ class LoopConfig:
     max_cycles: int = 8
     tool_concurrency: int = 4
     max_output_tokens: int | None = None
+    context_window: int | None = None  # None: the model table's window
     retry: RetryPolicy = RetryPolicy()
 
 
@@ -83,6 +86,10 @@ class AgentLoop:
         self.tools = tools or ToolRegistry()
         self.config = config or LoopConfig(model="")
         self.approvals = approvals or ApprovalPolicy()
+        # One budget per chat: it caches token counts per message across turns.
+        self.budget = ContextBudget(
+            self.config.model, window=self.config.context_window, reserve=self.config.max_output_tokens
+        )
 
     def turn(self, conversation: Conversation, user_text: str, emit: Emit) -> Turn:
         return Turn(self, conversation, user_text, emit)
@@ -112,6 +119,9 @@ class Turn:
         self._cycle_text: list[str] = []
         self._runner: asyncio.Task[Any] | None = None
         self._cancel_requested = False
+        self._streamed = False
+        self._current_index = len(conversation.messages)
+        self._last_trims: tuple[tuple[str, int], ...] = ()
         self._semaphore = asyncio.Semaphore(max(1, loop.config.tool_concurrency))
 
     # -- public -------------------------------------------------------------
@@ -170,29 +180,66 @@ class Turn:
             # The last request of a runaway loop offers no tools at all: some servers ignore tool_choice.
             tools = () if final else self.loop.tools.specs()
             self._emit(ev.CycleStarted, tools_offered=len(tools))
-            request = ChatRequest(
-                model=cfg.model,
-                messages=tuple(self.conversation.messages),
-                system=cfg.system,
-                tools=tools,
-                max_output_tokens=cfg.max_output_tokens,
-            )
-            calls = await self._generate_and_run_tools(request, allow_tools=not final)
+            margin = 1.0
+            while True:
+                fitted = self._fit(tools, margin)
+                request = ChatRequest(
+                    model=cfg.model,
+                    messages=fitted.messages,
+                    system=cfg.system,
+                    tools=tools,
+                    max_output_tokens=cfg.max_output_tokens,
+                )
+                try:
+                    calls = await self._generate_and_run_tools(request, fitted, allow_tools=not final)
+                    break
+                except ContextTooLongError:
+                    # Our count can be off for models without a public tokenizer: re-trim harder, once.
+                    if margin > 1.0 or self._streamed:
+                        raise
+                    margin = SERVER_REJECTION_MARGIN
             self._emit(ev.CycleFinished, duration=time.monotonic() - cycle_start, tool_calls=len(calls))
             if final:
                 return "max_cycles"
             if not calls:
                 return "complete"
 
-    async def _generate_and_run_tools(self, request: ChatRequest, *, allow_tools: bool) -> list[ToolCall]:
+    def _fit(self, tools: tuple[ToolSpec, ...], margin: float) -> Fitted:
+        """Measure this cycle's prompt, trim it to the window, and say so in events."""
+        fitted = self.loop.budget.fit(
+            self.loop.config.system,
+            tools,
+            self.conversation.messages,
+            current_index=self._current_index,
+            margin=margin,
+        )
+        self._emit(
+            ev.ContextMeasured, segments=dict(fitted.segments), window=fitted.window, reserved=fitted.reserved
+        )
+        trims = tuple((trim.what, trim.tokens_freed) for trim in fitted.trims)
+        if trims != self._last_trims:  # the same trims every cycle would only repeat themselves
+            for what, freed in trims:
+                self._emit(ev.ContextTrimmed, what=what, tokens_freed=freed)
+            self._last_trims = trims
+        if not fitted.fits:
+            raise fitted.error()
+        return fitted
+
+    async def _generate_and_run_tools(
+        self, request: ChatRequest, fitted: Fitted, *, allow_tools: bool
+    ) -> list[ToolCall]:
         pending: list[_PendingCall] = []
         self._cycle_text = []
+        self._streamed = False
         sent = time.monotonic()
         ttft: float | None = None
         end: StreamEnd | None = None
+        calls: list[ToolCall] = []
+        assistant_added = False
         try:
             async with asyncio.TaskGroup() as group, aclosing(self._stream_with_retry(request)) as stream:
                 async for delta in stream:
+                    self._streamed = True
                     if ttft is None and not isinstance(delta, StreamEnd):
                         ttft = time.monotonic() - sent
                     if isinstance(delta, TextChunk):
@@ -211,32 +258,50 @@ class Turn:
                             pending.append(_PendingCall(call, task))
                     elif isinstance(delta, StreamEnd):
                         end = delta
-                        self._finish_generation(request, delta, ttft)
+                        self._finish_generation(request, fitted, delta, ttft)
                 if end is None:  # providers promise a StreamEnd; guard against one that breaks it
-                    self._finish_generation(request, StreamEnd("unknown"), ttft)
+                    self._finish_generation(request, fitted, StreamEnd("unknown"), ttft)
                 # The assistant message goes in before its tool results, whatever order they finish in.
                 calls = [p.call for p in pending]
                 self.conversation.messages.append(AssistantMessage("".join(self._cycle_text), tuple(calls)))
                 self._cycle_text = []
+                assistant_added = True
         except BaseExceptionGroup as group_error:
             # The group only wraps what the stream raised (tool tasks never raise): re-raise it as itself.
+            self._add_results(pending, assistant_added)
             raise group_error.exceptions[0] from None
+        except BaseException:
+            self._add_results(pending, assistant_added)
+            raise
+        self._add_results(pending, assistant_added)
+        return calls
+
+    def _add_results(self, pending: list[_PendingCall], assistant_added: bool) -> None:
+        """Every tool call in the history gets its result, even a stopped one: servers reject orphans."""
+        if not assistant_added:
+            return
         for entry in pending:
-            assert entry.task is not None
-            result = entry.task.result()
+            task = entry.task
+            if task is not None and task.done() and not task.cancelled() and task.exception() is None:
+                result = task.result()
+            else:
+                result = ToolResult(f"{entry.call.name} was stopped before it finished.", is_error=True)
             self.conversation.messages.append(
                 ToolResultMessage(
                     entry.call.call_id, entry.call.name, self._text_for_model(result), result.is_error
                 )
             )
-        return calls
 
-    def _finish_generation(self, request: ChatRequest, end: StreamEnd, ttft: float | None) -> None:
+    def _finish_generation(
+        self, request: ChatRequest, fitted: Fitted, end: StreamEnd, ttft: float | None
+    ) -> None:
         estimated = end.input_tokens is None or end.output_tokens is None
+        if end.input_tokens:
+            self.loop.budget.calibration.observe(request.model, end.input_tokens, fitted.counted)
         input_tokens = end.input_tokens
         output_tokens = end.output_tokens
         if input_tokens is None:
-            input_tokens = count_messages(request.messages, system=request.system, tools=request.tools)
+            input_tokens = fitted.prompt_tokens
         if output_tokens is None:
             output_tokens = count_text("".join(self._cycle_text))
         self._emit(
@@ -358,7 +423,7 @@ class Turn:
         if not result.sources:
             return result.text
         lines = [f"[{s.id}] {s.title}" + (f" <{s.url}>" if s.url else "") for s in result.sources]
-        return f"{result.text}\n\nSources (cite as [n]):\n" + "\n".join(lines)
+        return f"{result.text}\n\n{SOURCES_HEADER}\n" + "\n".join(lines)
 
     # -- events -------------------------------------------------------------
 

@@ -21,10 +21,14 @@ class RetryPolicy:
     max_delay: float = 16.0
     budget: float = 45.0
     max_server_delay: float = 120.0
+    # A server that refuses connections is usually not running; say so after a short try, not 45 s.
+    max_connection_attempts: int = 3
 
     def delay(self, error: ProviderError, attempt: int, waited: float) -> float | None:
         """Seconds to wait before attempt ``attempt + 1``, or None to give up."""
         if not error.retryable or attempt >= self.max_attempts:
+            return None
+        if error.kind == "connection" and attempt >= self.max_connection_attempts:
             return None
         if error.retry_after is not None:
             return min(max(error.retry_after, 0.0), self.max_server_delay)

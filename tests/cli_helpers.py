@@ -1,0 +1,35 @@
+"""Running the real CLI in a subprocess, the way users and scripts do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def backstage(
+    *args: str, timeout: float = 60, input: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+        env=full_env,
+        cwd=ROOT,
+    )
+
+
+def events_of(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def server_args(url: str, model: str = "test-model") -> list[str]:
+    return ["--base-url", f"{url}/v1", "--model", model]
