@@ -1,0 +1,1 @@
+"""The desktop window: Qt widgets that render core events and turn clicks into intents."""

@@ -1,0 +1,143 @@
+"""The one place where the core meets Qt: turns run as asyncio tasks, their events leave as a signal.
+
+Widgets never call the loop. They read :attr:`Bridge.event` (core event objects,
+delivered in order on the Qt thread, which is also the asyncio thread under
+qasync) and express intents through :meth:`send`, :meth:`stop` and
+:meth:`approve`. Approval requests are answered by a future that the chat's
+approval card resolves; only those user intents can grant a risky call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from ..core import events as ev
+from ..core.conversation import Conversation
+from ..core.loop import AgentLoop, LoopConfig, Turn
+from ..core.stream import Provider
+from ..tools.approvals import ApprovalMode, ApprovalPolicy, ApprovalRequest, Decision
+from ..tools.registry import ToolRegistry
+from .qt import QObject, Signal
+
+# What an approval card can answer; the bridge turns each into a policy Decision.
+ALLOW_ONCE, ALLOW_CHAT, DENY = "once", "chat", "deny"
+
+log = logging.getLogger(__name__)
+
+
+class Bridge(QObject):
+    """Runs one chat's turns; at most one turn at a time.
+
+    ``event`` carries every core event of every turn. ``busy_changed`` says
+    whether a turn is running (the composer's Send/Stop button follows it).
+    """
+
+    event = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        provider: Provider,
+        tools: ToolRegistry,
+        config: LoopConfig,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.provider = provider
+        self.tools = tools
+        self.config = config
+        self._turn: Turn | None = None
+        self._task: asyncio.Task[ev.TurnFinished] | None = None
+        self._pending_approvals: dict[str, asyncio.Future[Decision]] = {}
+        self._closed = False
+        self._closing: set[asyncio.Task[None]] = set()  # handles kept so no task is collected mid-flight
+        self.new_chat()
+
+    # -- intents --------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def new_chat(self) -> None:
+        """Forget the conversation (and its "allow for this chat" grants); stops a running turn."""
+        self.stop()
+        self.conversation = Conversation(id=uuid.uuid4().hex)
+        # A fresh policy per chat: grants given in one chat never leak into the next.
+        policy = ApprovalPolicy(ApprovalMode.ASK, ask_user=self._ask_user)
+        self._agent = AgentLoop(self.provider, self.tools, self.config, approvals=policy)
+
+    def send(self, text: str) -> bool:
+        """Start a turn answering ``text``; False (and nothing happens) if one is running or text is blank."""
+        text = text.strip()
+        if not text or self.busy or self._closed:
+            return False
+        self._turn = self._agent.turn(self.conversation, text, self._emit)
+        self._task = asyncio.get_running_loop().create_task(self._turn.run(), name="backstage-turn")
+        self._task.add_done_callback(self._turn_done)
+        self.busy_changed.emit(True)
+        return True
+
+    def stop(self) -> None:
+        """Stop the running turn now; its partial answer is kept (the loop promises it)."""
+        if self._turn is not None and self.busy:
+            self._turn.cancel()
+
+    def approve(self, call_id: str, answer: str) -> None:
+        """Answer a pending approval with ALLOW_ONCE, ALLOW_CHAT or DENY; unknown ids are ignored."""
+        future = self._pending_approvals.pop(call_id, None)
+        if future is None or future.done():
+            return
+        if answer == DENY:
+            future.set_result(Decision(False, "user"))
+        else:
+            future.set_result(Decision(True, "user", ALLOW_CHAT if answer == ALLOW_CHAT else ALLOW_ONCE))
+
+    def switch_provider(self, provider: Provider, config: LoopConfig) -> None:
+        """Talk to another server from the next message on; the old provider is closed in the background."""
+        self.stop()
+        old = self.provider
+        self.provider, self.config = provider, config
+        closing = asyncio.get_running_loop().create_task(old.aclose(), name="close-old-provider")
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+        self.new_chat()
+
+    async def aclose(self, grace: float = 3.0) -> None:
+        """Stop any turn, wait for it to finish its events, close the provider. Safe to call twice."""
+        self._closed = True
+        task = self._task
+        self.stop()
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), grace)
+            except TimeoutError:  # a tool that ignores cancellation must not hang the quit
+                task.cancel()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+        await self.provider.aclose()
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _emit(self, event: ev.Event) -> None:
+        self.event.emit(event)
+
+    def _turn_done(self, task: asyncio.Task[ev.TurnFinished]) -> None:
+        for future in self._pending_approvals.values():
+            future.cancel()
+        self._pending_approvals.clear()
+        if task is self._task:
+            self.busy_changed.emit(False)
+        if not task.cancelled() and task.exception() is not None:
+            # Turn.run turns every Exception into an error event; only a bug of ours lands here.
+            log.error("turn ended abnormally", exc_info=task.exception())
+
+    async def _ask_user(self, request: ApprovalRequest) -> Decision:
+        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        self._pending_approvals[request.call_id] = future
+        try:
+            return await future
+        finally:
+            self._pending_approvals.pop(request.call_id, None)

@@ -1,0 +1,131 @@
+"""The conversation: one :class:`TurnView` per turn, in a scroll area that follows the newest answer.
+
+Events arrive one by one from the bridge. Text deltas are queued and a single
+frame timer (~60 Hz) renders them, so a burst of hundreds of tokens costs one
+render. Any other event first renders the queued text, so a tool line never
+jumps ahead of the words the model wrote before it. The view keeps the newest
+answer in sight unless the user scrolled up to read something older.
+"""
+
+from __future__ import annotations
+
+from ...core import events as ev
+from .. import theme
+from ..modes import Mode
+from ..qt import Qt, QTimer, QtWidgets, Signal
+from .turn_view import TurnView
+
+FRAME_MS = 16
+_BOTTOM_SLACK = 24  # px from the bottom that still counts as "following"
+
+
+class ChatView(QtWidgets.QScrollArea):
+    approval_answered = Signal(str, str)
+
+    def __init__(self, mode: Mode = Mode.STATUS, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChatScroll")
+        self.setAccessibleName("Conversation")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # PageUp/PageDown scroll the conversation
+        self._mode = mode
+        self._turns: dict[str, TurnView] = {}
+        self._dirty: set[TurnView] = set()
+        self._follow = True
+
+        canvas = QtWidgets.QWidget()
+        canvas.setObjectName("ChatCanvas")
+        outer = QtWidgets.QHBoxLayout(canvas)
+        outer.setContentsMargins(theme.SPACE_XL, theme.SPACE_XL, theme.SPACE_XL, theme.SPACE_XL)
+        self._column_widget = QtWidgets.QWidget()
+        self._column_widget.setMaximumWidth(theme.CONTENT_MAX_WIDTH)
+        self._column = QtWidgets.QVBoxLayout(self._column_widget)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(theme.SPACE_XL + theme.SPACE_M)
+        self.empty_hint = QtWidgets.QLabel(
+            "Ask anything.\nAnswers stream here; each tool call shows what it is doing, live."
+        )
+        self.empty_hint.setObjectName("Muted")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._column.addWidget(self.empty_hint, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._column.addStretch(1)
+        outer.addStretch(0)
+        outer.addWidget(self._column_widget, 1)
+        outer.addStretch(0)
+        self.setWidget(canvas)
+
+        self._frame = QTimer(self)
+        self._frame.setSingleShot(True)
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self.flush)
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.valueChanged.connect(self._on_scrolled)
+
+    # -- events --------------------------------------------------------------------------------
+
+    def apply(self, event: ev.Event) -> None:
+        turn = self._turns.get(event.turn_id)
+        if turn is None:
+            turn = self._add_turn(event.turn_id)
+        turn.apply(event)
+        if isinstance(event, ev.TextDelta | ev.ReasoningDelta):
+            self._dirty.add(turn)
+            if not self._frame.isActive():
+                self._frame.start()
+        else:
+            self._dirty.discard(turn)  # apply() rendered its queued text already
+
+    def flush(self) -> None:
+        """Render every queued delta now (the frame timer calls this)."""
+        dirty, self._dirty = self._dirty, set()
+        for turn in dirty:
+            turn.flush()
+
+    def clear(self) -> None:
+        """A new chat: every turn goes."""
+        self._frame.stop()
+        self._dirty.clear()
+        for turn in self._turns.values():
+            self._column.removeWidget(turn)
+            turn.hide()
+            turn.deleteLater()
+        self._turns.clear()
+        self.empty_hint.show()
+        self._follow = True
+
+    # -- reading back -------------------------------------------------------------------------------
+
+    def turns(self) -> list[TurnView]:
+        return list(self._turns.values())
+
+    def last_turn(self) -> TurnView | None:
+        return next(reversed(self._turns.values()), None)
+
+    # -- presentation -----------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> Mode:
+        return self._mode
+
+    def set_mode(self, mode: Mode) -> None:
+        self._mode = mode
+        for turn in self._turns.values():
+            turn.set_mode(mode)
+
+    def _add_turn(self, turn_id: str) -> TurnView:
+        self.empty_hint.hide()
+        turn = TurnView(turn_id, self._mode)
+        turn.approval_answered.connect(self.approval_answered)
+        self._column.insertWidget(self._column.count() - 1, turn)  # above the bottom stretch
+        self._turns[turn_id] = turn
+        self._follow = True  # a new message brings the view back to the newest answer
+        return turn
+
+    def _on_scrolled(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - _BOTTOM_SLACK
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            self.verticalScrollBar().setValue(maximum)

@@ -1,0 +1,97 @@
+"""One Markdown block (paragraph, list, table, heading) shown as rich text that fits its height.
+
+The block never scrolls on its own: it is as tall as its text, and the chat's
+scroll area scrolls the whole conversation. Qt's own Markdown reader (GitHub
+dialect) parses it; a light pass afterwards gives tables and inline code the
+theme's borders and backgrounds, which the reader leaves plain.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import theme
+from ..qt import Qt, QtCore, QtGui, QtWidgets
+
+
+class MarkdownView(QtWidgets.QTextBrowser):
+    kind = "markdown"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source = ""
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setOpenExternalLinks(True)
+        self.setTabChangesFocus(True)
+        # Clicks select text and follow links; Tab does not stop at every paragraph of every answer.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(80)
+        self.viewport().setAutoFillBackground(False)
+        self.setStyleSheet("QTextBrowser { background: transparent; }")
+        self.document().setDocumentMargin(2)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() + 4)
+
+    @property
+    def source_text(self) -> str:
+        return self._source
+
+    def set_text(self, markdown: str) -> None:
+        if markdown == self._source:
+            return
+        self._source = markdown
+        self.document().setMarkdown(markdown, QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        _dress(self.document(), theme.current())
+        self.setAccessibleName(self.document().toPlainText()[:200])
+
+    def plain_text(self) -> str:
+        return self.document().toPlainText()
+
+    def _fit_height(self, size: QtCore.QSizeF) -> None:
+        height = math.ceil(size.height()) + 2 * self.frameWidth()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def wheelEvent(self, event: QtGui.QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        event.ignore()  # the conversation scrolls, not the paragraph
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.PaletteChange and self._source:
+            source, self._source = self._source, ""
+            self.set_text(source)
+
+
+def _dress(document: QtGui.QTextDocument, t: theme.Theme) -> None:
+    """Borders for tables and a tint behind inline code; linear in the size of this one block."""
+    root = document.rootFrame()
+    for child in root.childFrames():
+        if isinstance(child, QtGui.QTextTable):
+            fmt = child.format()
+            fmt.setBorder(1)
+            fmt.setBorderBrush(QtGui.QBrush(t.border))
+            fmt.setBorderStyle(QtGui.QTextFrameFormat.BorderStyle.BorderStyle_Solid)
+            fmt.setBorderCollapse(True)
+            fmt.setCellPadding(6)
+            fmt.setCellSpacing(0)
+            child.setFormat(fmt)
+    cursor = QtGui.QTextCursor(document)
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            if fmt.fontFixedPitch() or QtGui.QFontInfo(fmt.font()).fixedPitch():
+                cursor.setPosition(fragment.position())
+                cursor.setPosition(
+                    fragment.position() + fragment.length(), QtGui.QTextCursor.MoveMode.KeepAnchor
+                )
+                tinted = QtGui.QTextCharFormat()
+                tinted.setBackground(t.code_background)
+                cursor.mergeCharFormat(tinted)
+            it += 1
+        block = block.next()

@@ -1,0 +1,122 @@
+"""Colours and spacing, derived from the OS palette so light and dark modes both look intended.
+
+Nothing here hard-codes a light or dark scheme: every colour is the palette's
+own role, or a blend of two roles, or an accent adjusted for the palette's
+lightness. Widgets ask :func:`current` whenever they paint or restyle, and
+restyle on ``PaletteChange`` events, so a switch of the OS scheme applies live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .qt import QtGui, QtWidgets
+
+# Spacing scale (device-independent pixels; Qt scales them for high-DPI screens).
+SPACE_XS, SPACE_S, SPACE_M, SPACE_L, SPACE_XL = 2, 4, 8, 12, 20
+RADIUS = 10
+CONTENT_MAX_WIDTH = 860  # long lines are hard to read: the chat column stops growing here
+
+
+def blend(a: QtGui.QColor, b: QtGui.QColor, amount: float) -> QtGui.QColor:
+    """``a`` moved ``amount`` (0..1) of the way towards ``b``."""
+    return QtGui.QColor.fromRgbF(
+        a.redF() + (b.redF() - a.redF()) * amount,
+        a.greenF() + (b.greenF() - a.greenF()) * amount,
+        a.blueF() + (b.blueF() - a.blueF()) * amount,
+        1.0,
+    )
+
+
+@dataclass(frozen=True)
+class Theme:
+    dark: bool
+    window: QtGui.QColor
+    base: QtGui.QColor
+    text: QtGui.QColor
+    muted: QtGui.QColor
+    border: QtGui.QColor
+    accent: QtGui.QColor
+    user_bubble: QtGui.QColor
+    code_background: QtGui.QColor
+    card_background: QtGui.QColor
+    generation: QtGui.QColor
+    generation_wait: QtGui.QColor
+    tool_running: QtGui.QColor
+    tool_ok: QtGui.QColor
+    tool_error: QtGui.QColor
+    warning: QtGui.QColor
+
+    def css(self, color: QtGui.QColor) -> str:
+        return color.name(QtGui.QColor.NameFormat.HexRgb)
+
+
+def from_palette(palette: QtGui.QPalette) -> Theme:
+    role = QtGui.QPalette.ColorRole
+    window = palette.color(role.Window)
+    base = palette.color(role.Base)
+    text = palette.color(role.WindowText)
+    dark = window.lightnessF() < 0.5
+    accent = palette.color(role.Highlight)
+
+    def tone(hex_light: str, hex_dark: str) -> QtGui.QColor:
+        return QtGui.QColor(hex_dark if dark else hex_light)
+
+    return Theme(
+        dark=dark,
+        window=window,
+        base=base,
+        text=text,
+        muted=blend(text, window, 0.45),
+        border=blend(text, window, 0.82),
+        accent=accent,
+        user_bubble=blend(accent, base, 0.86 if not dark else 0.72),
+        code_background=blend(text, base, 0.94 if not dark else 0.9),
+        card_background=blend(text, base, 0.97 if not dark else 0.94),
+        generation=tone("#4f7cff", "#7a9cff"),
+        generation_wait=tone("#c9d6ff", "#34406a"),
+        tool_running=tone("#f0a020", "#f5b548"),
+        tool_ok=tone("#2e9d6a", "#4cc38a"),
+        tool_error=tone("#d64545", "#ff6b6b"),
+        warning=tone("#b7791f", "#f6c15b"),
+    )
+
+
+def current() -> Theme:
+    app = QtWidgets.QApplication.instance()
+    palette = app.palette() if isinstance(app, QtWidgets.QApplication) else QtGui.QPalette()
+    return from_palette(palette)
+
+
+def monospace_font(point_delta: float = -0.5) -> QtGui.QFont:
+    font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+    if point_delta and font.pointSizeF() > 0:
+        font.setPointSizeF(max(7.0, font.pointSizeF() + point_delta))
+    return font
+
+
+def app_stylesheet(theme: Theme) -> str:
+    """The few rules a palette cannot express: rounded cards and bubbles, quiet separators."""
+    c = theme.css
+    return f"""
+    QWidget#ChatCanvas {{ background: {c(theme.base)}; }}
+    QScrollArea#ChatScroll {{ border: none; background: {c(theme.base)}; }}
+    QFrame#UserBubble {{ background: {c(theme.user_bubble)}; border-radius: {RADIUS}px; }}
+    QFrame#CodeBlock {{ background: {c(theme.code_background)}; border: 1px solid {c(theme.border)};
+                        border-radius: 8px; }}
+    QFrame#CodeBlock QPlainTextEdit {{ background: transparent; border: none; }}
+    QLabel#CodeLanguage {{ color: {c(theme.muted)}; }}
+    QFrame#ToolCall {{ background: transparent; }}
+    QFrame#ToolDetails {{ background: {c(theme.card_background)}; border: 1px solid {c(theme.border)};
+                          border-radius: 8px; }}
+    QLabel#ToolStatus {{ color: {c(theme.muted)}; }}
+    QLabel#ToolStatus[state="error"] {{ color: {c(theme.tool_error)}; }}
+    QLabel#ErrorNote {{ color: {c(theme.tool_error)}; }}
+    QLabel#TransientNote {{ color: {c(theme.warning)}; }}
+    QFrame#ApprovalCard {{ background: {c(theme.card_background)}; border: 1px solid {c(theme.warning)};
+                           border-radius: 8px; }}
+    QFrame#Composer {{ background: {c(theme.base)}; border: 1px solid {c(theme.border)};
+                       border-radius: 12px; }}
+    QFrame#Composer QPlainTextEdit {{ background: transparent; border: none; }}
+    QLabel#Muted {{ color: {c(theme.muted)}; }}
+    """
