@@ -50,6 +50,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     parser.add_argument("--system", metavar="TEXT", default="", help="system prompt")
     parser.add_argument(
+        "--context-window",
+        type=int,
+        metavar="N",
+        help="override the model's context window in tokens (to see trimming at work)",
+    )
+    parser.add_argument(
         "--approve",
         choices=[m.value for m in ApprovalMode],
         default=ApprovalMode.READ_ONLY.value,
@@ -85,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigurationError("No model given: pass --model NAME (the id the server uses).")
     if args.max_cycles < 1:
         raise ConfigurationError("--max-cycles must be at least 1.")
+    if args.context_window is not None and args.context_window < 256:
+        raise ConfigurationError("--context-window must be at least 256 tokens.")
     tools = select_tools(args.tools)
     provider = build_provider(options)
     printer = JsonLinesPrinter() if args.events == "jsonl" else HumanPrinter()
