@@ -65,6 +65,9 @@ def application() -> QtWidgets.QApplication:
         QtWidgets.QApplication.setOrganizationName("Backstage")
         QtWidgets.QApplication.setDesktopFileName("backstage")
         app = QtWidgets.QApplication(sys.argv[:1])
+    # The session coroutine decides when to stop (after the turn and the provider are closed);
+    # Qt quitting by itself on the last window would pull the event loop from under it.
+    app.setQuitOnLastWindowClosed(False)
     return app
 
 

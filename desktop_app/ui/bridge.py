@@ -51,6 +51,8 @@ class Bridge(QObject):
         self._turn: Turn | None = None
         self._task: asyncio.Task[ev.TurnFinished] | None = None
         self._pending_approvals: dict[str, asyncio.Future[Decision]] = {}
+        self._announced: set[str] = set()  # call ids of this turn's approval_requested events
+        self._early_answers: dict[str, Decision] = {}
         self._closed = False
         self._closing: set[asyncio.Task[None]] = set()  # handles kept so no task is collected mid-flight
         self.new_chat()
@@ -87,13 +89,16 @@ class Bridge(QObject):
 
     def approve(self, call_id: str, answer: str) -> None:
         """Answer a pending approval with ALLOW_ONCE, ALLOW_CHAT or DENY; unknown ids are ignored."""
-        future = self._pending_approvals.pop(call_id, None)
-        if future is None or future.done():
-            return
         if answer == DENY:
-            future.set_result(Decision(False, "user"))
+            decision = Decision(False, "user")
         else:
-            future.set_result(Decision(True, "user", ALLOW_CHAT if answer == ALLOW_CHAT else ALLOW_ONCE))
+            decision = Decision(True, "user", ALLOW_CHAT if answer == ALLOW_CHAT else ALLOW_ONCE)
+        future = self._pending_approvals.pop(call_id, None)
+        if future is not None and not future.done():
+            future.set_result(decision)
+        elif call_id in self._announced:
+            # The loop announces the request just before it asks; an answer given in between is kept.
+            self._early_answers[call_id] = decision
 
     def switch_provider(self, provider: Provider, config: LoopConfig) -> None:
         """Talk to another server from the next message on; the old provider is closed in the background."""
@@ -122,12 +127,16 @@ class Bridge(QObject):
     # -- plumbing -------------------------------------------------------------
 
     def _emit(self, event: ev.Event) -> None:
+        if isinstance(event, ev.ApprovalRequested):
+            self._announced.add(event.call_id)
         self.event.emit(event)
 
     def _turn_done(self, task: asyncio.Task[ev.TurnFinished]) -> None:
         for future in self._pending_approvals.values():
             future.cancel()
         self._pending_approvals.clear()
+        self._announced.clear()
+        self._early_answers.clear()
         if task is self._task:
             self.busy_changed.emit(False)
         if not task.cancelled() and task.exception() is not None:
@@ -135,6 +144,9 @@ class Bridge(QObject):
             log.error("turn ended abnormally", exc_info=task.exception())
 
     async def _ask_user(self, request: ApprovalRequest) -> Decision:
+        early = self._early_answers.pop(request.call_id, None)
+        if early is not None:
+            return early
         future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
         self._pending_approvals[request.call_id] = future
         try:
