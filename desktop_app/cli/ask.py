@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
             system=args.system,
             provider_name=options.provider,
             max_cycles=args.max_cycles,
+            context_window=args.context_window,
         ),
         approvals=approvals,
     )
