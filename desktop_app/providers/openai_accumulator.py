@@ -15,21 +15,10 @@ otherwise when the choice's ``finish_reason`` arrives, otherwise at
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.core.errors import (
-    AuthenticationError,
-    BadRequestError,
-    ContextTooLongError,
-    ProviderError,
-    RateLimitError,
-    ServerError,
-    StreamInterrupted,
-    StreamProtocolError,
-    redact,
-)
+from desktop_app.core.errors import StreamInterrupted, StreamProtocolError
 from desktop_app.core.stream import (
     ReasoningChunk,
     StreamDelta,
@@ -39,12 +28,7 @@ from desktop_app.core.stream import (
     ToolCallComplete,
 )
 
-_CONTEXT_WORDS = re.compile(
-    r"context[_ ]length|maximum context|context (?:size|window)|too many tokens|prompt is too long"
-    r"|prompt too long|exceeds? the (?:available )?context|exceed_context",
-    re.IGNORECASE,
-)
-_MAX_SERVER_MESSAGE = 400
+from .http_errors import error_from_object
 
 
 @dataclass
@@ -224,123 +208,3 @@ def _closed_object(call: _Call, fragment: object) -> bool:
         return isinstance(json.loads(text), dict)
     except ValueError:
         return False
-
-
-# -- errors ---------------------------------------------------------------------
-
-
-def server_message(payload: object) -> str:
-    """The human-readable message inside an error payload, or ``""``.
-
-    Understands ``{"error": {"message": ...}}``, ``{"error": "..."}``,
-    ``{"message": ...}``, ``{"detail": ...}`` and a list holding one of these.
-    """
-    if isinstance(payload, list) and payload:
-        return server_message(payload[0])
-    if isinstance(payload, str):
-        return payload
-    if not isinstance(payload, dict):
-        return ""
-    error = payload.get("error")
-    if isinstance(error, dict):
-        return server_message(error) or ""
-    if isinstance(error, str) and error:
-        return error
-    for key in ("message", "detail", "msg"):
-        value = payload.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, list | dict) and value:
-            return server_message(value) or json.dumps(value, ensure_ascii=False)
-    return ""
-
-
-def one_line(text: str) -> str:
-    """Collapse whitespace and cap the length, so a server message fits in one line."""
-    text = " ".join(text.split())
-    if len(text) > _MAX_SERVER_MESSAGE:
-        text = text[: _MAX_SERVER_MESSAGE - 1].rstrip() + "…"
-    return text
-
-
-def error_for(
-    status: int | None,
-    message: str,
-    *,
-    code: str = "",
-    retry_after: float | None = None,
-    detail: str = "",
-) -> ProviderError:
-    """The ProviderError for an HTTP status and/or an error ``code``/``type`` string.
-
-    The user-facing message is the class's plain explanation followed by the
-    server's own words (redacted, one line).
-    """
-    code = code.lower()
-    said = one_line(redact(message))
-    cls = _class_for(status, code)
-    if cls in (BadRequestError, StreamProtocolError) and (
-        _CONTEXT_WORDS.search(message) or _CONTEXT_WORDS.search(code)
-    ):
-        cls = ContextTooLongError
-    text = cls.default_message
-    if status == 404 and cls is BadRequestError:
-        text = (
-            "The server has no chat service at this address, or does not know this model. "
-            "Check the address (it often ends in /v1) and the model name."
-        )
-    elif cls is StreamProtocolError:
-        text = "The model server reported an error."
-    if said:
-        text = f"{text} The server said: {said}"
-    error = cls(
-        text,
-        detail=detail or f"status={status} code={code!r}: {message}",
-        status=status,
-        retry_after=retry_after,
-    )
-    if "insufficient_quota" in code or "insufficient_quota" in message:
-        error.retryable = False  # an empty account does not refill by waiting
-    return error
-
-
-def _class_for(status: int | None, code: str) -> type[ProviderError]:
-    if status is not None:
-        if status in (401, 403):
-            return AuthenticationError
-        if status == 429:
-            return RateLimitError
-        if status >= 500 or status in (408, 409):
-            return ServerError
-        if 400 <= status < 500:
-            return BadRequestError
-    if "auth" in code or "api_key" in code or "permission" in code:
-        return AuthenticationError
-    if "rate_limit" in code or "quota" in code:
-        return RateLimitError
-    if any(word in code for word in ("server_error", "overloaded", "api_error", "internal")):
-        return ServerError
-    if "invalid_request" in code:
-        return BadRequestError
-    return StreamProtocolError
-
-
-def error_from_object(error: object) -> ProviderError:
-    """The ProviderError for an ``"error"`` value found inside a stream."""
-    message = server_message(error) or (error if isinstance(error, str) else "")
-    status: int | None = None
-    code = ""
-    if isinstance(error, dict):
-        for key in ("code", "status"):
-            value = error.get(key)
-            if isinstance(value, int) and 100 <= value < 600:
-                status = value
-            elif isinstance(value, str) and value.isdigit():
-                status = int(value)
-            elif isinstance(value, str):
-                code = f"{code} {value}".strip()
-        kind = error.get("type")
-        if isinstance(kind, str):
-            code = f"{code} {kind}".strip()
-    detail = f"error object in stream: {json.dumps(error, ensure_ascii=False)[:2000]}"
-    return error_for(status, message, code=code, detail=detail)

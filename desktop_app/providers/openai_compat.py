@@ -2,8 +2,8 @@
 
 The pipeline is bytes → :mod:`.sse` events → JSON chunks →
 :class:`.openai_accumulator.ChatStreamState` → our deltas. This module owns
-only the HTTP side: building the request, mapping transport failures and
-non-2xx answers to :mod:`desktop_app.core.errors`, and closing the stream.
+only the HTTP side: building the request, reading the body and closing the
+stream; :mod:`.http_errors` maps transport failures and non-2xx answers.
 
 The provider never retries (the loop does, before the first token). Cancelling
 the task that iterates :meth:`OpenAICompatProvider.stream` closes the HTTP
@@ -12,12 +12,9 @@ stream at once; so does closing the iterator (``contextlib.aclosing``).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from email.utils import parsedate_to_datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -29,28 +26,19 @@ from desktop_app.core.conversation import (
     ToolResultMessage,
     UserMessage,
 )
-from desktop_app.core.errors import (
-    ConnectionFailed,
-    ProviderError,
-    StreamInterrupted,
-    StreamProtocolError,
-    register_secret,
-)
+from desktop_app.core.errors import StreamProtocolError, register_secret
 from desktop_app.core.stream import StreamDelta
 
-from .openai_accumulator import ChatStreamState, error_for, server_message
+from .http_errors import (
+    DEFAULT_TIMEOUT,
+    drain,
+    error_from_response,
+    make_client,
+    timeout_error,
+    transport_error,
+)
+from .openai_accumulator import ChatStreamState
 from .sse import SSEDecoder, SSEEvent
-
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
-_DRAIN_LIMIT = 1.0  # seconds spent reading past [DONE] at most
-
-# Loopback never goes through a proxy, even when HTTP(S)_PROXY is set and NO_PROXY
-# forgot it: a local model server behind a corporate proxy is never what anyone means.
-_NO_PROXY_MOUNTS: dict[str, httpx.AsyncBaseTransport | None] = {
-    "all://127.0.0.1": None,
-    "all://localhost": None,
-    "all://[::1]": None,
-}
 
 
 class OpenAICompatProvider:
@@ -77,10 +65,8 @@ class OpenAICompatProvider:
         self._api_key = api_key or None
         if api_key:
             register_secret(api_key)
-        if not isinstance(timeout, httpx.Timeout):
-            timeout = httpx.Timeout(connect=10.0, read=float(timeout), write=30.0, pool=10.0)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(timeout=timeout, mounts=_NO_PROXY_MOUNTS)
+        self._client = http_client or make_client(timeout)
         # OpenAI's newer models refuse max_tokens; most other servers only know max_tokens.
         self._max_tokens_key = (
             "max_completion_tokens" if urlsplit(self.base_url).hostname == "api.openai.com" else "max_tokens"
@@ -120,9 +106,9 @@ class OpenAICompatProvider:
                     async for delta in deltas:
                         yield delta
         except httpx.TimeoutException as exc:
-            raise _timeout_error(exc, answered=answered, state=state) from None
+            raise timeout_error(exc, answered=answered, received=state.received_content) from None
         except (httpx.RequestError, httpx.InvalidURL) as exc:  # RequestError covers every transport error
-            raise _transport_error(exc, answered=answered, url=url) from None
+            raise transport_error(exc, answered=answered, url=url) from None
 
     async def list_models(self) -> list[str]:
         """Model ids the server offers (``GET {base_url}/models``), in the server's order."""
@@ -130,9 +116,9 @@ class OpenAICompatProvider:
         try:
             response = await self._client.get(url, headers=self._headers(streaming=False))
         except httpx.TimeoutException as exc:
-            raise _timeout_error(exc, answered=False, state=ChatStreamState()) from None
+            raise timeout_error(exc, answered=False, received=False) from None
         except (httpx.RequestError, httpx.InvalidURL) as exc:
-            raise _transport_error(exc, answered=False, url=url) from None
+            raise transport_error(exc, answered=False, url=url) from None
         if not response.is_success:
             raise error_from_response(response)
         try:
@@ -210,20 +196,6 @@ def build_request_body(request: ChatRequest, *, max_tokens_key: str = "max_token
 # -- response -------------------------------------------------------------------
 
 
-async def _drain(chunks: AsyncIterator[bytes]) -> None:
-    """Read what follows ``[DONE]`` (normally only the end of the body) so the connection is reused.
-
-    The openai SDK does the same; a server that keeps the body open after
-    ``[DONE]`` only costs us that connection, never the answer.
-    """
-    try:
-        async with asyncio.timeout(_DRAIN_LIMIT):
-            async for _ in chunks:
-                pass
-    except (TimeoutError, httpx.HTTPError):
-        pass
-
-
 def _is_done(event: SSEEvent) -> bool:
     return event.data.strip() == "[DONE]"
 
@@ -266,7 +238,7 @@ async def _deltas(chunks: AsyncIterator[bytes], state: ChatStreamState) -> Async
             if _is_done(event):
                 for delta in state.finish(done=True):
                     yield delta
-                await _drain(chunks)
+                await drain(chunks)
                 return
             for delta in state.accumulate(_decode(event, final=False)):
                 yield delta
@@ -300,94 +272,3 @@ def _whole_completion(body: bytes, state: ChatStreamState) -> list[StreamDelta]:
             choices.append({**choice, "delta": message})
     chunk = {"error": payload.get("error"), "choices": choices, "usage": payload.get("usage")}
     return state.accumulate(chunk) + state.finish(done=False)
-
-
-def error_from_response(response: httpx.Response) -> ProviderError:
-    """The ProviderError for a non-2xx answer whose body has been read."""
-    text = response.text
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        payload = None
-    message = server_message(payload)
-    payload_code = _code_of(payload)
-    if not message:
-        stripped = text.strip()
-        # An HTML error page says nothing a user can act on; the status line does.
-        message = response.reason_phrase if stripped.startswith("<") else stripped
-    return error_for(
-        response.status_code,
-        message,
-        code=payload_code,
-        retry_after=retry_after_seconds(response.headers),
-        detail=f"HTTP {response.status_code} from {response.request.url}: {text[:2000]}",
-    )
-
-
-def _code_of(payload: object) -> str:
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if not isinstance(error, dict):
-        return ""
-    return " ".join(str(error[key]) for key in ("code", "type") if isinstance(error.get(key), str))
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds the server asks us to wait: ``retry-after-ms``, or ``Retry-After`` seconds or HTTP date."""
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return max(float(value) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def _timeout_error(exc: httpx.TimeoutException, *, answered: bool, state: ChatStreamState) -> ProviderError:
-    if not answered:
-        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-            message = "Could not reach the model server in time. Check the address and your connection."
-        else:
-            message = "The model server did not answer in time. It may be busy or still loading the model."
-        return ConnectionFailed(message, detail=f"{type(exc).__name__}: {exc}")
-    if state.received_content:
-        return StreamInterrupted(
-            "The model server stopped sending in the middle of the answer.",
-            detail=f"{type(exc).__name__}: {exc}",
-        )
-    return StreamProtocolError(
-        "The model server started an answer but sent nothing in time.",
-        detail=f"{type(exc).__name__}: {exc}",
-    )
-
-
-def _transport_error(exc: Exception, *, answered: bool, url: str) -> ProviderError:
-    detail = f"{type(exc).__name__} for {url}: {exc}"
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        error = ConnectionFailed(
-            f"The server address {url!r} is not a valid web address; it should start with http:// or https://.",
-            detail=detail,
-        )
-        error.retryable = False  # waiting will not fix a typo
-        return error
-    if answered:
-        return StreamInterrupted(detail=detail)
-    return ConnectionFailed(
-        f"Could not reach the model server at {_origin(url)}. Check the address and that the server is running.",
-        detail=detail,
-    )
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
