@@ -19,7 +19,7 @@ import qasync
 
 from desktop_app.tools.base import Risk, Tool, ToolResult
 from desktop_app.tools.registry import ToolRegistry
-from desktop_app.ui.app import create_window
+from desktop_app.ui.connect import create_window
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings import ServerSettings, WindowSettings
 from tests.scripted_provider import ScriptedProvider

@@ -19,10 +19,10 @@ from ..core.loop import AgentLoop, LoopConfig, Turn
 from ..core.stream import Provider
 from ..tools.approvals import ApprovalMode, ApprovalPolicy, ApprovalRequest, Decision
 from ..tools.registry import ToolRegistry
+from .intents import ALLOW_CHAT, ALLOW_ONCE, DENY
 from .qt import QObject, Signal
 
-# What an approval card can answer; the bridge turns each into a policy Decision.
-ALLOW_ONCE, ALLOW_CHAT, DENY = "once", "chat", "deny"
+__all__ = ["ALLOW_CHAT", "ALLOW_ONCE", "DENY", "Bridge"]
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,19 @@ remembers its geometry, splitter, dock layout, mode and timeline visibility.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..core import events as ev
 from . import theme
-from .bridge import Bridge
 from .chat.chat_view import ChatView
 from .composer import Composer
 from .modes import Mode
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .settings import WindowSettings
 from .timeline.panel import TimelinePanel
+
+if TYPE_CHECKING:  # the bridge pulls in the loop; the window can paint before it is imported
+    from .bridge import Bridge
 
 _MODE_SHORTCUTS = {Mode.FULL: "Ctrl+1", Mode.STATUS: "Ctrl+2", Mode.HIDDEN: "Ctrl+3"}
 
@@ -24,9 +28,12 @@ class MainWindow(QtWidgets.QMainWindow):
     closed = Signal()
     server_settings_requested = Signal()
 
-    def __init__(self, bridge: Bridge, settings: WindowSettings, server_label: str = "") -> None:
+    def __init__(
+        self, settings: WindowSettings, bridge: Bridge | None = None, server_label: str = ""
+    ) -> None:
+        """A window that shows at once; it can send once a bridge is attached (see :meth:`attach`)."""
         super().__init__()
-        self.bridge = bridge
+        self._bridge: Bridge | None = None
         self.settings = settings
         self.setObjectName("MainWindow")
         self.setWindowTitle("Backstage")
@@ -63,29 +70,55 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
 
         self._build_actions(mode)
-        self.server_label = QtWidgets.QLabel(server_label)
+        self.server_label = QtWidgets.QLabel()
         self.server_label.setObjectName("Muted")
         self.statusBar().addPermanentWidget(self.server_label)
         self.statusBar().setSizeGripEnabled(True)
 
-        bridge.event.connect(self._on_event)
-        bridge.busy_changed.connect(self.composer.set_busy)
-        self.chat.approval_answered.connect(bridge.approve)
         self.composer.send_requested.connect(self.send)
-        self.composer.stop_requested.connect(bridge.stop)
+        self.composer.stop_requested.connect(self.stop)
+        self.chat.approval_answered.connect(self._approve)
         self._restore()
         self.composer.focus()
+        if bridge is not None:
+            self.attach(bridge, server_label)
+
+    def attach(self, bridge: Bridge, server_label: str) -> None:
+        """Connect the window to a chat's bridge (once; the bridge is owned by the window from now on)."""
+        self._bridge = bridge
+        bridge.setParent(self)
+        bridge.event.connect(self._on_event)
+        bridge.busy_changed.connect(self.composer.set_busy)
+        self.server_label.setText(server_label)
+
+    @property
+    def bridge(self) -> Bridge:
+        assert self._bridge is not None, "no bridge attached yet"
+        return self._bridge
+
+    @property
+    def connected(self) -> bool:
+        return self._bridge is not None
 
     # -- intents ------------------------------------------------------------------------------
 
     def send(self, text: str) -> bool:
-        if not self.bridge.send(text):
+        if self._bridge is None or not self._bridge.send(text):
             return False
         self.composer.set_text("")
         return True
 
+    def stop(self) -> None:
+        if self._bridge is not None:
+            self._bridge.stop()
+
+    def _approve(self, call_id: str, answer: str) -> None:
+        if self._bridge is not None:
+            self._bridge.approve(call_id, answer)
+
     def new_chat(self) -> None:
-        self.bridge.new_chat()
+        if self._bridge is not None:
+            self._bridge.new_chat()
         self.chat.clear()
         self.timeline.clear()
         self.composer.focus()
@@ -200,17 +233,20 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
         super().changeEvent(event)
-        if event.type() == QtCore.QEvent.Type.ApplicationPaletteChange:
+        if event.type() in (QtCore.QEvent.Type.ApplicationPaletteChange, QtCore.QEvent.Type.PaletteChange):
             _apply_stylesheet()  # the OS switched light/dark: colours are derived again
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.save_state()
-        self.bridge.stop()  # the turn's own cancellation path keeps the partial answer and ends cleanly
+        self.stop()  # the turn's own cancellation path keeps the partial answer and ends cleanly
         event.accept()
         self.closed.emit()
 
 
 def _apply_stylesheet() -> None:
     app = QtWidgets.QApplication.instance()
-    if isinstance(app, QtWidgets.QApplication):
-        app.setStyleSheet(theme.app_stylesheet(theme.current()))
+    if not isinstance(app, QtWidgets.QApplication):
+        return
+    sheet = theme.app_stylesheet(theme.current())
+    if app.styleSheet() != sheet:  # setting it sends palette events again: stop once it is current
+        app.setStyleSheet(sheet)

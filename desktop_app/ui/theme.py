@@ -100,6 +100,15 @@ def app_stylesheet(theme: Theme) -> str:
     c = theme.css
     return f"""
     QWidget#ChatCanvas {{ background: {c(theme.base)}; }}
+    QScrollArea#TimelineScroll, QScrollArea#TimelineScroll > QWidget > QWidget {{ background: {c(theme.base)};
+                                                                              border: none; }}
+    QToolBar#MainToolbar {{ spacing: 6px; padding: 4px 8px; border: none;
+                            border-bottom: 1px solid {c(theme.border)}; }}
+    QToolBar#MainToolbar QToolButton {{ padding: 4px 10px; border-radius: 6px; border: 1px solid transparent; }}
+    QToolBar#MainToolbar QToolButton:hover {{ background: {c(theme.card_background)};
+                                             border: 1px solid {c(theme.border)}; }}
+    QToolBar#MainToolbar QToolButton:checked {{ background: {c(theme.user_bubble)}; }}
+    QToolBar#MainToolbar QToolButton:focus {{ border: 1px solid {c(theme.accent)}; }}
     QScrollArea#ChatScroll {{ border: none; background: {c(theme.base)}; }}
     QFrame#UserBubble {{ background: {c(theme.user_bubble)}; border-radius: {RADIUS}px; }}
     QFrame#CodeBlock {{ background: {c(theme.code_background)}; border: 1px solid {c(theme.border)};
@@ -109,6 +118,7 @@ def app_stylesheet(theme: Theme) -> str:
     QFrame#ToolCall {{ background: transparent; }}
     QFrame#ToolDetails {{ background: {c(theme.card_background)}; border: 1px solid {c(theme.border)};
                           border-radius: 8px; }}
+    QFrame#ToolDetails QTextEdit {{ background: transparent; border: none; }}
     QLabel#ToolStatus {{ color: {c(theme.muted)}; }}
     QLabel#ToolStatus[state="error"] {{ color: {c(theme.tool_error)}; }}
     QLabel#ErrorNote {{ color: {c(theme.tool_error)}; }}

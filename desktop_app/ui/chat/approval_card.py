@@ -11,7 +11,7 @@ import json
 
 from ...core import events as ev
 from .. import theme
-from ..bridge import ALLOW_CHAT, ALLOW_ONCE, DENY
+from ..intents import ALLOW_CHAT, ALLOW_ONCE, DENY
 from ..qt import Qt, QtWidgets, Signal
 
 

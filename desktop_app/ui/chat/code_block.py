@@ -8,7 +8,7 @@ count does, so a long code block costs the same per update as a short one.
 from __future__ import annotations
 
 from .. import theme
-from ..qt import Qt, QtGui, QTimer, QtWidgets
+from ..qt import Qt, QtCore, QtGui, QTimer, QtWidgets
 from .highlight import CodeHighlighter
 
 _COPIED_MS = 1500
@@ -79,6 +79,11 @@ class CodeBlock(QtWidgets.QFrame):
         if lines != self._lines:
             self._lines = lines
             self._fit_height()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            self._highlighter.use_theme(theme.current())
 
     def copy_to_clipboard(self) -> None:
         QtGui.QGuiApplication.clipboard().setText(self._code)

@@ -106,6 +106,12 @@ class CodeHighlighter(QtGui.QSyntaxHighlighter):
         self._lang = _LANGUAGES[language_for(language)]
         self._formats = _formats(theme.current())
 
+    def use_theme(self, t: theme.Theme) -> None:
+        formats = _formats(t)
+        if formats["keyword"].foreground().color() != self._formats["keyword"].foreground().color():
+            self._formats = formats
+            self.rehighlight()
+
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
         lang, fmt = self._lang, self._formats
         self.setCurrentBlockState(0)

@@ -9,12 +9,13 @@ the event carries, as the tool interface asks.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ...core import events as ev
 from .. import theme
 from ..modes import Mode
-from ..qt import Qt, QtWidgets, Signal
+from ..qt import Qt, QtCore, QtWidgets, Signal
 from .approval_card import ApprovalCard
 from .spinner import Spinner
 
@@ -60,12 +61,7 @@ class ToolCallView(QtWidgets.QFrame):
         details.setContentsMargins(theme.SPACE_L, theme.SPACE_M, theme.SPACE_L, theme.SPACE_M)
         details.setSpacing(theme.SPACE_S)
         self.arguments = _code_label()
-        self.result = QtWidgets.QPlainTextEdit()
-        self.result.setReadOnly(True)
-        self.result.setFont(theme.monospace_font())
-        self.result.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.result.setMaximumHeight(_RESULT_MAX_HEIGHT)
-        self.result.setTabChangesFocus(True)
+        self.result = _ResultView()
         self.result.setAccessibleName(f"Result of {name}")
         self.result_caption = _caption("Result")
         details.addWidget(_caption(f"{name} · arguments"))
@@ -185,3 +181,20 @@ def _pretty(arguments: Any) -> str:
     if isinstance(arguments, str):
         return arguments
     return json.dumps(arguments, indent=2, ensure_ascii=False)
+
+
+class _ResultView(QtWidgets.QTextEdit):
+    """The raw result: as tall as its text up to a limit, then it scrolls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setReadOnly(True)
+        self.setAcceptRichText(False)
+        self.setFont(theme.monospace_font())
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setTabChangesFocus(True)
+        self.document().setDocumentMargin(2)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+
+    def _fit(self, size: QtCore.QSizeF) -> None:
+        self.setFixedHeight(min(_RESULT_MAX_HEIGHT, math.ceil(size.height()) + 2))

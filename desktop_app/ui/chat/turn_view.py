@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from ...core import events as ev
 from .. import theme
 from ..modes import Mode
-from ..qt import Qt, QtWidgets, Signal
+from ..qt import Qt, QtGui, QtWidgets, Signal
 from .answer_view import AnswerView
 from .reasoning_view import ReasoningView
 from .spinner import Spinner
 from .tool_call_view import ToolCallView
+
+_BUBBLE_SHARE = 0.75  # of the column's width
 
 Segment = AnswerView | ReasoningView | ToolCallView | QtWidgets.QLabel
 
@@ -63,6 +65,19 @@ class TurnView(QtWidgets.QWidget):
         self._column.addWidget(self.waiting)
         self.waiting.hide()
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_bubble()
+
+    def _fit_bubble(self) -> None:
+        """The bubble is as wide as the message, up to most of the column (a short question stays one line)."""
+        metrics = self.user_label.fontMetrics()
+        natural = max(
+            (metrics.horizontalAdvance(line) for line in self.user_label.text().splitlines()), default=0
+        )
+        widest = max(120, int(self.width() * _BUBBLE_SHARE))
+        self.user_label.setFixedWidth(min(natural + 4, widest))
+
     @classmethod
     def replay(cls, events: Iterable[ev.Event], mode: Mode) -> TurnView:
         """A view rebuilt from stored events, rendered at once (history, mode re-render, tests)."""
@@ -88,6 +103,7 @@ class TurnView(QtWidgets.QWidget):
         self.flush()  # queued text comes before whatever this event adds
         if isinstance(event, ev.TurnStarted):
             self.user_label.setText(event.user_text)
+            self._fit_bubble()
             self.user_bubble.setAccessibleName(f"You: {event.user_text[:200]}")
             self._set_waiting(True)
         elif isinstance(event, ev.CycleStarted):

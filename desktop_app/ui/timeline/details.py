@@ -32,7 +32,10 @@ def tooltip(item: Item) -> str:
             lines.append(f"{_tokens(row)} in {_seconds(row.generation_end - row.start)}")
         return "\n".join(lines)
     if item.kind == "row" and item.row is not None:
-        return f"Cycle {item.row.cycle}"
+        row = item.row
+        if row.context_used is not None and row.context_window:
+            return f"Cycle {row.cycle} · context {row.context_used:,} of {row.context_window:,} tokens"
+        return f"Cycle {row.cycle}"
     return f"Turn: {item.turn.user_text[:80]}"
 
 
@@ -81,7 +84,7 @@ def _row_html(row: CycleRow) -> str:
         ("Added by the app", _seconds(row.app_gap())),
     ]
     if row.context_used is not None and row.context_window:
-        facts.append(("Context used", f"{row.context_used} of {row.context_window} tokens"))
+        facts.append(("Context sent", f"{row.context_used:,} of {row.context_window:,} tokens"))
     return _table(f"Cycle {row.cycle}", facts)
 
 

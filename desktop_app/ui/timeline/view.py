@@ -74,7 +74,7 @@ class TimelineView(QtWidgets.QWidget):
         return QtCore.QSize(360, geometry.content_height(self.model))
 
     def _fit(self) -> None:
-        height = max(geometry.content_height(self.model), 40)
+        height = max(geometry.content_height(self.model), 90)
         if height != self.minimumHeight():
             self.setMinimumHeight(height)
             self.updateGeometry()
@@ -183,6 +183,18 @@ class TimelineView(QtWidgets.QWidget):
             label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"Cycle {item.row.cycle}"
         )
         p.setFont(self.font())
+        row = item.row
+        if row.context_used is not None and row.context_window:
+            # A thin meter under the label: how full the context window was for this cycle.
+            share = min(1.0, row.context_used / row.context_window)
+            track = QtCore.QRectF(label.left(), item.rect.bottom() - 6, label.width() - 8, 3)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(t.border)
+            p.drawRoundedRect(track, 1.5, 1.5)
+            filled = QtCore.QRectF(track)
+            filled.setWidth(max(1.5, track.width() * share))
+            p.setBrush(t.tool_error if share > 0.9 else t.accent)
+            p.drawRoundedRect(filled, 1.5, 1.5)
 
     def _paint_generation(
         self, p: QtGui.QPainter, item: Item, t: theme.Theme, small: QtGui.QFont, selected: bool
@@ -208,7 +220,7 @@ class TimelineView(QtWidgets.QWidget):
             rate = row.tokens_per_second
             approx = "≈" if row.usage_estimated else ""
             text = f"{approx}{row.output_tokens} tok" + ("" if rate is None else f" · {rate:.0f}/s")
-            self._label(p, rect, text, t, small, inside_colour=QtGui.QColor("white"))
+            self._label(p, rect, text, t, small, inside_colour=QtGui.QColor("white"), inside=solid)
 
     def _paint_tool(
         self, p: QtGui.QPainter, item: Item, t: theme.Theme, small: QtGui.QFont, selected: bool
@@ -242,14 +254,16 @@ class TimelineView(QtWidgets.QWidget):
         t: theme.Theme,
         font: QtGui.QFont,
         inside_colour: QtGui.QColor,
+        inside: QtCore.QRectF | None = None,
     ) -> None:
-        """Inside the bar when it fits, else just after it (or before it, at the right edge)."""
+        """Inside the bar (or its ``inside`` part) if it fits, else after it (before it at the right edge)."""
         p.setFont(font)
         width = QtGui.QFontMetrics(font).horizontalAdvance(text) + 8
-        if rect.width() >= width:
+        room = inside if inside is not None else rect
+        if room.width() >= width:
             p.setPen(inside_colour)
             p.drawText(
-                rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
+                room.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
             )
         else:
             p.setPen(t.muted)

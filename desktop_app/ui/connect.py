@@ -1,0 +1,126 @@
+"""Connecting a window to a model server: provider, built-in tools, loop settings, bridge.
+
+Everything here pulls in the heavy half of Backstage (the loop, the tool
+schemas, the HTTP client), which is why :mod:`.app` imports this module only
+after the window has painted once. Tests and benchmarks use :func:`create_window`
+to get a connected window in one call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from contextlib import suppress
+
+from ..cli.session_options import SessionOptions, build_provider, session_options
+from ..core import events as ev
+from ..core.errors import BackstageError, ConfigurationError
+from ..core.loop import LoopConfig
+from ..core.stream import Provider
+from ..tools.builtin import builtin_tools
+from ..tools.registry import ToolRegistry
+from .bridge import Bridge
+from .dialogs.server_dialog import ServerDialog
+from .main_window import MainWindow
+from .qt import QtWidgets
+from .settings import ServerSettings, WindowSettings
+
+log = logging.getLogger("backstage.window")
+
+
+def create_window(
+    provider: Provider,
+    server: ServerSettings,
+    settings: WindowSettings | None = None,
+    tools: ToolRegistry | None = None,
+) -> MainWindow:
+    """A window already connected to ``provider`` (not shown yet)."""
+    window = MainWindow(settings or WindowSettings())
+    attach(window, provider, server, tools)
+    return window
+
+
+def attach(
+    window: MainWindow, provider: Provider, server: ServerSettings, tools: ToolRegistry | None = None
+) -> None:
+    """Give ``window`` a bridge to ``provider``, offering ``tools`` (default: the built-in tools)."""
+    config = LoopConfig(model=server.model, provider_name=server.provider)
+    bridge = Bridge(provider, tools if tools is not None else ToolRegistry(builtin_tools()), config)
+    bridge.event.connect(_log_event)
+    window.attach(bridge, describe(server))
+    window.server_settings_requested.connect(lambda: _change_server(window))
+
+
+async def connect_session(
+    args: argparse.Namespace, settings: WindowSettings, window: MainWindow
+) -> tuple[Provider, ServerSettings] | None:
+    """The server to use: from the command line, else the saved one, else asked in a dialog (None: declined)."""
+    options = session_options(args)
+    if options.given:
+        if not options.model:
+            raise ConfigurationError("No model given: pass --model NAME (the id the server uses).")
+        server = ServerSettings(
+            options.provider, options.base_url or "", options.model, options.api_key_env or ""
+        )
+        return build_provider(options), server  # a bad option is a one-line CLI error, not a dialog
+    saved = settings.server
+    if saved.complete:
+        with suppress(BackstageError):  # e.g. the key's variable is gone: ask again
+            return build_provider(_options(saved)), saved
+    dialog = ServerDialog(saved, window)
+    if not await dialog_accepted(dialog) or dialog.provider is None:
+        return None
+    settings.server = dialog.settings()
+    return dialog.provider, dialog.settings()
+
+
+async def dialog_accepted(dialog: QtWidgets.QDialog) -> bool:
+    """Show a dialog without a nested event loop (exec() would re-enter qasync) and wait for it."""
+    result: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    dialog.finished.connect(lambda code: result.done() or result.set_result(code))
+    dialog.open()
+    try:
+        return await result == QtWidgets.QDialog.DialogCode.Accepted.value
+    finally:
+        dialog.deleteLater()
+
+
+def describe(server: ServerSettings) -> str:
+    model = server.model.replace("\\", "/").rsplit("/", 1)[-1]  # local servers use file paths as ids
+    return f"{model} · {server.base_url}" if server.base_url else model
+
+
+def _change_server(window: MainWindow) -> None:
+    dialog = ServerDialog(window.settings.server, window)
+
+    def done(code: int) -> None:
+        if code == QtWidgets.QDialog.DialogCode.Accepted.value and dialog.provider is not None:
+            server = dialog.settings()
+            window.settings.server = server
+            config = LoopConfig(model=server.model, provider_name=server.provider)
+            window.bridge.switch_provider(dialog.provider, config)
+            window.server_label.setText(describe(server))
+            window.chat.clear()
+            window.timeline.clear()
+        dialog.deleteLater()
+
+    dialog.finished.connect(done)
+    dialog.open()
+
+
+def _options(server: ServerSettings) -> SessionOptions:
+    return SessionOptions(server.provider, server.base_url, server.model, server.api_key_env or None)
+
+
+def _log_event(event: ev.Event) -> None:
+    if isinstance(event, ev.TurnFinished):
+        log.info(
+            "turn %s finished: %s after %d cycle(s), %d characters",
+            event.turn_id,
+            event.stop_reason,
+            event.cycles,
+            len(event.text),
+        )
+    elif isinstance(event, ev.ErrorEvent):
+        log.warning("turn %s error %s: %s", event.turn_id, event.error_kind, event.message)
