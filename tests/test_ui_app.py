@@ -143,3 +143,48 @@ def test_window_process_quits_cleanly_mid_answer_on_sigint(tmp_path: Path) -> No
     assert took < QUIT_WITHIN
     assert "finished: cancelled" in _window_log(profile)
     assert json.loads(json.dumps(server.requests[0].json))["stream"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_window_process_uses_the_saved_server_without_a_dialog(tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    with ScriptedServer([Response.sse(wire.text_stream("Saved server here.", 3))]) as server:
+        (profile / "window.ini").write_text(
+            f"[server]\nprovider=openai\nbase_url={server.url}/v1\nmodel=saved-model\n", encoding="utf-8"
+        )
+        env = {**os.environ, "BACKSTAGE_HOME": str(profile), "QT_QPA_PLATFORM": "offscreen"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop_app", "--prompt", "Which server?"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_for(lambda: "finished: complete" in _window_log(profile), 30, "the answer")
+        finally:
+            code, out, err, took = _quit(process, signal.SIGTERM)
+        assert server.requests[0].json["model"] == "saved-model"
+    assert code == 0 and err == "" and out == "" and took < QUIT_WITHIN
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_window_process_without_a_server_waits_in_the_dialog_and_quits_cleanly(tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    env = {**os.environ, "BACKSTAGE_HOME": str(profile), "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)  # the dialog is up: nothing else can happen without the user
+    assert process.poll() is None
+    code, out, err, took = _quit(process, signal.SIGTERM)
+    assert code == 0 and err == "" and out == "" and took < QUIT_WITHIN

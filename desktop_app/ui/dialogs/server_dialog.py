@@ -24,6 +24,9 @@ class ServerDialog(QtWidgets.QDialog):
         self.provider: Provider | None = None
         self.setMinimumWidth(460)
         layout = QtWidgets.QVBoxLayout(self)
+        # The dialog's size is set here and by adjustSize(), not re-imposed by the layout on every change
+        # (which some window systems, e.g. Qt's offscreen one, answer with a warning on stderr).
+        layout.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)
         layout.setSpacing(theme.SPACE_L)
         intro = QtWidgets.QLabel(
             "Backstage talks to any OpenAI-compatible server: a local one (llama.cpp, Ollama, LM Studio) "
@@ -59,6 +62,7 @@ class ServerDialog(QtWidgets.QDialog):
         ok = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
         ok.setText("Connect")
         ok.setAccessibleName("Connect")
+        self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -84,3 +88,4 @@ class ServerDialog(QtWidgets.QDialog):
     def _show_problem(self, message: str) -> None:
         self.problem.setText(message)
         self.problem.show()
+        self.adjustSize()
