@@ -19,6 +19,7 @@ import httpx
 
 from ...core.errors import ConfigurationError, ToolError
 from ...storage.secrets import Keychain
+from .tls import ssl_context
 
 __all__ = [
     "BACKEND_NAMES",
@@ -89,7 +90,7 @@ async def _key(keychain: Keychain | None, name: str, label: str) -> str:
 async def _request(label: str, method: str, url: str, **kwargs: Any) -> Any:
     """One JSON API call with plain-language errors for every way it can fail."""
     try:
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
+        async with httpx.AsyncClient(timeout=_TIMEOUT, verify=await ssl_context()) as client:
             response = await client.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
         raise ToolError(f"{label} did not answer in time; try the search again in a moment.") from exc

@@ -22,6 +22,7 @@ from ...core.tokens import count_text
 from ..base import Risk, Tool, ToolResult
 from .extract import Extracted, extract_html, extract_pdf, extract_text
 from .fetch import Fetched, describe_url, fetch
+from .tls import ssl_context
 from .url_safety import IPNetwork, Resolver, check_url, guarded_transport, resolve_host
 
 __all__ = ["ReadPage", "slice_text"]
@@ -152,6 +153,7 @@ class ReadPage(Tool):
     async def _load(self, url: str) -> _Page:
         await self._check(url)  # a plain message for a bad address before any connection
         transport = guarded_transport(
+            verify=await ssl_context(),
             allow_local_urls=self.allow_local_urls,
             allowed_networks=self._allowed_networks,
             resolve=self._resolve,

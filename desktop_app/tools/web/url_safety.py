@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -211,14 +212,17 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
 
 def guarded_transport(
     *,
+    verify: ssl.SSLContext | bool = True,
     allow_local_urls: bool = False,
     allowed_networks: Iterable[IPNetwork] = (),
     resolve: Resolver = resolve_host,
 ) -> httpx.AsyncHTTPTransport:
     """An httpx transport for model-chosen URLs: environment proxies are ignored (a proxy would
     hide where a request really goes) and, unless ``allow_local_urls``, every connection is
-    checked by :class:`GuardedNetworkBackend`."""
-    transport = httpx.AsyncHTTPTransport(trust_env=False, retries=0)
+    checked by :class:`GuardedNetworkBackend`. Pass a shared ``verify`` context: building one
+    costs ~25 ms of CPU (see :mod:`.tls`)."""
+    context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
+    transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False, retries=0)
     if allow_local_urls:
         return transport
     # httpx does not take a network backend, so its pool is rebuilt with one. The pool's
@@ -227,7 +231,7 @@ def guarded_transport(
     if not isinstance(pool, httpcore.AsyncConnectionPool):  # pragma: no cover - a new httpx layout
         raise RuntimeError("unexpected httpx transport layout; the address guard cannot be installed")
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=context,
         retries=0,
         network_backend=GuardedNetworkBackend(allowed_networks=allowed_networks, resolve=resolve),
     )
