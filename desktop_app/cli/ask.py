@@ -14,8 +14,8 @@ from ..core.errors import ConfigurationError
 from ..core.loop import AgentLoop, LoopConfig
 from ..storage.recorder import HistoryRecorder, load_conversation
 from ..tools.approvals import ApprovalMode, ApprovalPolicy, ApprovalRequest, Decision
-from ..tools.builtin import builtin_tools
 from ..tools.registry import ToolRegistry
+from ..tools.selection import select_tools
 from .printer import HumanPrinter, JsonLinesPrinter
 from .session_options import add_session_options, build_provider, session_options
 
@@ -41,10 +41,23 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_session_options(parser)
     parser.add_argument(
         "--tools",
-        default="builtin",
+        default="default",
         metavar="LIST",
-        help="comma-separated tool names, 'all', or 'none' (default: the built-in tools)",
+        help="comma-separated tool names (calculator, current_time, web_search, read_page, run_python), "
+        "'default' (the read-only ones), 'builtin', 'all', or 'none'",
     )
+    parser.add_argument(
+        "--allow-local-urls",
+        action="store_true",
+        help="let read_page fetch loopback and private-network addresses (refused by default)",
+    )
+    parser.add_argument(
+        "--search-backend",
+        choices=["duckduckgo", "brave", "tavily", "searxng"],
+        default="duckduckgo",
+        help="web search service (keys for Brave and Tavily come from the keychain)",
+    )
+    parser.add_argument("--search-url", metavar="URL", help="base URL of the search service (e.g. your SearXNG)")
     parser.add_argument(
         "--max-cycles", type=int, default=8, metavar="N", help="tool cycles before a final answer (default 8)"
     )
@@ -69,22 +82,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.set_defaults(handler=run)
 
 
-def select_tools(spec: str) -> ToolRegistry:
-    available = {tool.name: tool for tool in builtin_tools()}
-    wanted = spec.strip().lower()
-    if wanted == "none":
-        return ToolRegistry()
-    if wanted in ("all", "builtin"):
-        return ToolRegistry(available.values())
-    names = [n.strip() for n in spec.split(",") if n.strip()]
-    unknown = [n for n in names if n not in available]
-    if unknown:
-        raise ConfigurationError(
-            f"Unknown tool {', '.join(unknown)}. Available: {', '.join(available)}, or 'all' / 'none'."
-        )
-    return ToolRegistry(available[n] for n in names)
-
-
 def run(args: argparse.Namespace) -> int:
     options = session_options(args)
     if not options.model:
@@ -93,7 +90,14 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigurationError("--max-cycles must be at least 1.")
     if args.context_window is not None and args.context_window < 256:
         raise ConfigurationError("--context-window must be at least 256 tokens.")
-    tools = select_tools(args.tools)
+    tools = ToolRegistry(
+        select_tools(
+            args.tools,
+            allow_local_urls=args.allow_local_urls,
+            search_backend=args.search_backend,
+            search_base_url=args.search_url,
+        )
+    )
     provider = build_provider(options)
     printer = JsonLinesPrinter() if args.events == "jsonl" else HumanPrinter()
     approvals = ApprovalPolicy(ApprovalMode(args.approve), ask_user=_ask_on_terminal)
