@@ -213,7 +213,7 @@ def test_retry_shows_a_transient_note(qtbot) -> None:
     window.send("busy?")
     qtbot.waitUntil(lambda: bool(window.chat.last_turn() and window.chat.last_turn().notes()))
     note = window.chat.last_turn().notes()[0]
-    assert "Trying again in 0 s (attempt 2)" in note
+    assert "Trying again in 0.4 s (attempt 2)" in note
     wait_finished(qtbot, window)
     assert window.chat.last_turn().notes() == []
     assert window.chat.last_turn().answer_text() == "Fine now."
@@ -360,3 +360,37 @@ def test_send_is_refused_while_busy_and_when_blank(qtbot) -> None:
     wait_finished(qtbot, window)
     assert len(provider.requests) == 1
     asyncio.get_running_loop()  # the test ran on the attached qasync loop
+
+
+def test_new_chat_mid_answer_leaves_nothing_of_the_old_turn(qtbot) -> None:
+    provider = ScriptedProvider(
+        [[TextChunk("Old answer"), Pause(30), StreamEnd("stop")], text_reply("New one.")]
+    )
+    window = make_window(qtbot, provider)
+    window.send("old question")
+    qtbot.waitUntil(lambda: window.chat.last_turn() is not None)
+    qtbot.waitUntil(lambda: window.chat.last_turn().answer_text() == "Old answer")
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.bridge.busy)  # the old turn ended (cancelled) after the clear
+    assert window.chat.turns() == [] and window.timeline.view.model.turns == []
+    window.send("new question")
+    wait_finished(qtbot, window)
+    assert [t.answer_text() for t in window.chat.turns()] == ["New one."]
+
+
+def test_reasoning_shows_in_full_mode_only(qtbot) -> None:
+    from desktop_app.core.stream import ReasoningChunk
+    from desktop_app.ui.chat.reasoning_view import ReasoningView
+
+    provider = ScriptedProvider(
+        [[ReasoningChunk("Thinking it over."), TextChunk("Answer."), StreamEnd("stop")]]
+    )
+    window = make_window(qtbot, provider)
+    window.set_mode(Mode.STATUS)
+    window.send("think")
+    wait_finished(qtbot, window)
+    [reasoning] = window.chat.last_turn().findChildren(ReasoningView)
+    assert reasoning.toPlainText() == "Thinking it over." and not reasoning.isVisible()
+    window.set_mode(Mode.FULL)
+    assert reasoning.isVisible()
+    assert window.chat.last_turn().answer_text() == "Answer."

@@ -82,10 +82,18 @@ def from_palette(palette: QtGui.QPalette) -> Theme:
     )
 
 
+_cache: tuple[int, Theme] | None = None
+
+
 def current() -> Theme:
+    """The theme of the application's palette (computed once per palette, then cached)."""
+    global _cache
     app = QtWidgets.QApplication.instance()
     palette = app.palette() if isinstance(app, QtWidgets.QApplication) else QtGui.QPalette()
-    return from_palette(palette)
+    key = palette.cacheKey()
+    if _cache is None or _cache[0] != key:
+        _cache = (key, from_palette(palette))
+    return _cache[1]
 
 
 def monospace_font(point_delta: float = -0.5) -> QtGui.QFont:
@@ -100,6 +108,7 @@ def app_stylesheet(theme: Theme) -> str:
     c = theme.css
     return f"""
     QWidget#ChatCanvas {{ background: {c(theme.base)}; }}
+    QTextBrowser#MarkdownBlock {{ background: transparent; border: none; }}
     QScrollArea#TimelineScroll, QScrollArea#TimelineScroll > QWidget > QWidget {{ background: {c(theme.base)};
                                                                               border: none; }}
     QToolBar#MainToolbar {{ spacing: 6px; padding: 4px 8px; border: none;

@@ -68,6 +68,8 @@ class ChatView(QtWidgets.QScrollArea):
     def apply(self, event: ev.Event) -> None:
         turn = self._turns.get(event.turn_id)
         if turn is None:
+            if not isinstance(event, ev.TurnStarted):
+                return  # the tail of a turn from before "New chat": it belongs to a cleared conversation
             turn = self._add_turn(event.turn_id)
         turn.apply(event)
         if isinstance(event, ev.TextDelta | ev.ReasoningDelta):

@@ -112,7 +112,7 @@ class TurnView(QtWidgets.QWidget):
             self._clear_transient()
             self._retry_note = self._note(
                 "TransientNote",
-                f"{event.reason} Trying again in {event.delay:.0f} s (attempt {event.attempt + 1})…",
+                f"{event.reason} Trying again in {_seconds(event.delay)} (attempt {event.attempt + 1})…",
             )
         elif isinstance(event, ev.ToolCallStarted):
             self._clear_transient()
@@ -235,3 +235,7 @@ class TurnView(QtWidgets.QWidget):
             view.stop_waiting()
         if event.stop_reason == "cancelled":
             self._note("Muted", "Stopped.")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
