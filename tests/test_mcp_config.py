@@ -234,3 +234,16 @@ def test_an_error_result_becomes_an_error_tool_result() -> None:
 def test_parse_config_rejects_a_non_object() -> None:
     with pytest.raises(ConfigurationError):
         parse_config({"mcpServers": []})
+
+
+def test_the_cli_loads_the_sdk_only_when_a_server_starts() -> None:
+    import subprocess
+    import sys
+
+    from desktop_app.tools import mcp
+
+    assert sorted(mcp.__all__) == sorted(mcp._WHERE)
+    code = "import sys, desktop_app.cli.mcp, desktop_app.tools.mcp.config; print('mcp' in sys.modules)"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "False"

@@ -8,17 +8,13 @@ import getpass
 import json
 import sys
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigurationError, redact
 from ..storage.secrets import Keychain
-from ..tools.mcp import (
+from ..tools.mcp.config import (
     SECRET_PLACEHOLDER,
-    McpManager,
-    McpTool,
     ServerConfig,
-    ServerState,
-    ServerStatus,
     import_servers,
     load_config_file,
     load_profile_servers,
@@ -26,6 +22,9 @@ from ..tools.mcp import (
     save_profile_servers,
     secret_name,
 )
+
+if TYPE_CHECKING:  # the SDK loads only when a server is started (see tools/mcp/__init__.py)
+    from ..tools.mcp import McpTool, ServerStatus
 
 EXAMPLES = """\
 examples:
@@ -119,7 +118,7 @@ def _check(args: argparse.Namespace, servers: list[ServerConfig]) -> int:
     else:
         for status, tools in report:
             _print_server(status, tools, debug=args.debug)
-    failed = [status.name for status, _ in report if status.state is not ServerState.READY]
+    failed = [status.name for status, _ in report if status.state != "ready"]
     if failed:
         print(
             f"{len(failed)} of {len(report)} MCP servers did not start: {', '.join(failed)}.", file=sys.stderr
@@ -130,6 +129,8 @@ def _check(args: argparse.Namespace, servers: list[ServerConfig]) -> int:
 async def _start_and_stop(
     servers: list[ServerConfig], start_timeout: float
 ) -> list[tuple[ServerStatus, list[McpTool]]]:
+    from ..tools.mcp import McpManager
+
     async with McpManager(servers, start_timeout=start_timeout) as manager:
         return [(status, manager.tools_of(status.name)) for status in manager.statuses()]
 
@@ -154,7 +155,7 @@ def _first_line(text: str, width: int = 72) -> str:
 
 def _print_server(status: ServerStatus, tools: list[McpTool], *, debug: bool) -> None:
     print(f"{status.name}  {status.state}  ({status.transport}: {redact(status.target)})")
-    if status.state is ServerState.READY:
+    if status.state == "ready":
         width = max((len(t.name) for t in tools), default=0)
         for tool in tools:
             print(f"  {tool.name:<{width}}  {tool.risk:<9}  {_first_line(tool.description)}")
