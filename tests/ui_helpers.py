@@ -129,6 +129,9 @@ def wait_finished(qtbot: Any, window: MainWindow, turns: int = 1, timeout: int =
         return len(finished) >= turns and not window.bridge.busy
 
     qtbot.waitUntil(done, timeout=timeout)
+    if window.isVisible():
+        # A widget added to a shown layout is shown by a queued call: let it run, as a user would see it.
+        qtbot.waitUntil(lambda: all(t.isVisible() for t in window.chat.turns()), timeout=timeout)
 
 
 __all__ = ["FailingTool", "RiskyTool", "ScriptedProvider", "SleepTool", "aio", "make_window", "wait_finished"]
