@@ -134,11 +134,11 @@ async def run_code(
     readers: list[asyncio.Task[tuple[bytes, int]]] = []
     try:
         await asyncio.to_thread(Path(folder, SCRIPT_NAME).write_text, code, "utf-8")
-        options: dict[str, Any] = (
-            {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-            if sys.platform == "win32"
-            else {"start_new_session": True}
-        )
+        options: dict[str, Any]
+        if sys.platform == "win32":
+            options = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        else:
+            options = {"start_new_session": True}  # its own process group, killed as a whole
         process = await asyncio.create_subprocess_exec(
             python,
             "-I",

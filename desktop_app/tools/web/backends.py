@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -87,8 +87,13 @@ async def _key(keychain: Keychain | None, name: str, label: str) -> str:
     return key
 
 
-async def _request(label: str, method: str, url: str, **kwargs: Any) -> Any:
-    """One JSON API call with plain-language errors for every way it can fail."""
+async def _request(
+    label: str, method: str, url: str, *, status_messages: Mapping[int, str] | None = None, **kwargs: Any
+) -> Any:
+    """One JSON API call with plain-language errors for every way it can fail.
+
+    ``status_messages`` replaces the message for a status the service uses in its own way.
+    """
     try:
         async with httpx.AsyncClient(timeout=_TIMEOUT, verify=await ssl_context()) as client:
             response = await client.request(method, url, **kwargs)
@@ -97,6 +102,8 @@ async def _request(label: str, method: str, url: str, **kwargs: Any) -> Any:
     except httpx.HTTPError as exc:
         raise ToolError(f"Could not reach {label} ({type(exc).__name__}: {exc}).") from exc
     code = response.status_code
+    if status_messages and code in status_messages:
+        raise ToolError(status_messages[code])
     if code in (401, 403):
         raise ToolError(f"{label} refused the request ({code}): check the API key in Settings → Web search.")
     if code == 429:
@@ -173,17 +180,18 @@ class SearxngBackend:
             raise ToolError(
                 "SearXNG needs the address of your SearXNG server; set it in Settings → Web search."
             )
-        try:
-            data = await _request(
-                self.label, "GET", f"{self.base_url}/search", params={"q": query, "format": "json"}
-            )
-        except ToolError as exc:
-            if "(403)" in exc.message:  # SearXNG answers 403 when the JSON format is switched off
-                raise ToolError(
-                    f"The SearXNG server at {self.base_url} refused JSON results (403). Add json to "
-                    "search.formats in its settings.yml and restart it."
-                ) from exc
-            raise
+        # SearXNG answers 403 when the JSON format is switched off in its settings.
+        no_json = (
+            f"The SearXNG server at {self.base_url} refused JSON results (403). Add json to "
+            "search.formats in its settings.yml and restart it."
+        )
+        data = await _request(
+            self.label,
+            "GET",
+            f"{self.base_url}/search",
+            params={"q": query, "format": "json"},
+            status_messages={403: no_json},
+        )
         results = data.get("results") if isinstance(data, dict) else []
         return _hits(results, "title", "url", "content", max_results)
 

@@ -151,7 +151,6 @@ class ReadPage(Tool):
         )
 
     async def _load(self, url: str) -> _Page:
-        await self._check(url)  # a plain message for a bad address before any connection
         transport = guarded_transport(
             verify=await ssl_context(),
             allow_local_urls=self.allow_local_urls,
