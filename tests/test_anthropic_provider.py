@@ -315,6 +315,15 @@ def test_429_with_retry_after(server: ScriptedServer) -> None:
 def test_529_overloaded_is_retryable(server: ScriptedServer) -> None:
     error = run_error(server, Response.json(wire.error_body("overloaded_error", "Overloaded"), status=529))
     assert isinstance(error, ServerError) and error.retryable and "Overloaded" in error.message
+    assert error.message.startswith("The model server is overloaded right now.")
+
+
+def test_out_of_credit_is_said_plainly_and_not_retried(server: ScriptedServer) -> None:
+    body = wire.error_body(
+        "invalid_request_error", "Your credit balance is too low to access the Anthropic API."
+    )
+    error = run_error(server, Response.json(body, status=400))
+    assert error.message.startswith("Your account with this service is out of credit") and not error.retryable
 
 
 def test_500_api_error_is_reported(server: ScriptedServer) -> None:

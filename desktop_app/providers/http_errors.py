@@ -52,6 +52,7 @@ _CONTEXT_WORDS = re.compile(
     r"|prompt too long|exceeds? the (?:available )?context|exceed_context",
     re.IGNORECASE,
 )
+_CREDIT_WORDS = re.compile(r"insufficient_quota|billing_error|credit balance|out of credits?", re.IGNORECASE)
 _MAX_SERVER_MESSAGE = 400
 
 NOT_FOUND_OPENAI = (
@@ -151,9 +152,14 @@ def error_for(
         _CONTEXT_WORDS.search(message) or _CONTEXT_WORDS.search(code)
     ):
         cls = ContextTooLongError
+    out_of_credit = bool(_CREDIT_WORDS.search(code) or _CREDIT_WORDS.search(message))
     text = cls.default_message
-    if status == 404 and cls is BadRequestError:
+    if out_of_credit:
+        text = "Your account with this service is out of credit or over its quota. Add credit on its website."
+    elif status == 404 and cls is BadRequestError:
         text = not_found
+    elif cls is ServerError and (status in (503, 529) or "overloaded" in code):
+        text = "The model server is overloaded right now. Try again in a little while."
     elif cls is StreamProtocolError:
         text = "The model server reported an error."
     if said:
@@ -164,7 +170,7 @@ def error_for(
         status=status,
         retry_after=retry_after,
     )
-    if "insufficient_quota" in code or "insufficient_quota" in message:
+    if out_of_credit:
         error.retryable = False  # an empty account does not refill by waiting
     return error
 
