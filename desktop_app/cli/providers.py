@@ -118,19 +118,19 @@ def _list(args: argparse.Namespace) -> int:
     keychain = Keychain()
     configured: list[dict[str, Any]] = []
     for entry in settings.providers:
-        found = resolve(entry.name, settings)
-        assert found is not None
+        preset = PRESETS.get(entry.preset.lower())
         if keychain.get(key_name(entry.name)):
             key = "stored"
         else:
-            key = "missing" if found.preset.needs_key else "not needed"
+            key = "missing" if preset is None or preset.needs_key else "not needed"
         configured.append(
             {
                 "name": entry.name,
-                "preset": found.preset.id,
-                "service": found.preset.display_name,
-                "wire": found.preset.wire,
-                "base_url": _safe_url(found.base_url),
+                "preset": entry.preset,
+                # A service this version does not know (a newer Backstage added it) is listed, not fatal.
+                "service": preset.display_name if preset else f"unknown service {entry.preset!r}",
+                "wire": preset.wire if preset else "",
+                "base_url": _safe_url(entry.base_url or (preset.base_url if preset else "")),
                 "default_model": entry.default_model,
                 "key": key,
                 "default": entry.name == settings.default_provider,
