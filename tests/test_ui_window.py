@@ -189,7 +189,8 @@ def test_escape_stops_a_running_tool(qtbot) -> None:
     qtbot.waitUntil(lambda: bool(window.chat.last_turn() and window.chat.last_turn().tool_views()))
     view = window.chat.last_turn().tool_views()[0]
     qtbot.waitUntil(lambda: view.state == "running" and "Sleeping" in view.status_line)
-    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Escape)
+    window.timeline.view.setFocus()  # Esc works from anywhere in the window, not only the composer
+    qtbot.keyClick(window.timeline.view, Qt.Key.Key_Escape)
     wait_finished(qtbot, window, timeout=2000)
     assert view.status_line == "✕ Stopped"
     assert len(provider.requests) == 1

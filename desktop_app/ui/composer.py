@@ -1,4 +1,4 @@
-"""Where the user writes: Enter sends, Shift+Enter adds a line, Esc stops; one button Send ↔ Stop."""
+"""Where the user writes: Enter sends, Shift+Enter adds a line; one button Send ↔ Stop (Esc is the window's)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ _MAX_LINES = 8
 
 class _MessageEdit(QtWidgets.QPlainTextEdit):
     submitted = Signal()
-    escape = Signal()
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -18,9 +17,6 @@ class _MessageEdit(QtWidgets.QPlainTextEdit):
                 self.insertPlainText("\n")
             else:
                 self.submitted.emit()
-            return
-        if event.key() == Qt.Key.Key_Escape:
-            self.escape.emit()
             return
         super().keyPressEvent(event)
 
@@ -42,7 +38,6 @@ class Composer(QtWidgets.QFrame):
         self.editor.setTabChangesFocus(True)
         self.editor.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.editor.submitted.connect(self._submit)
-        self.editor.escape.connect(self.stop_requested)
         self.editor.document().contentsChanged.connect(self._fit_height)
         self.button = QtWidgets.QPushButton("Send")
         self.button.setDefault(False)

@@ -185,7 +185,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline_action.setToolTip("Show or hide the timeline (Ctrl+T)")
         toolbar.addAction(self.timeline_action)
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, "Quit Backstage")
-        self.addAction(self.quit_action)
+        # Esc stops the answer wherever the focus is (the composer handles it itself when focused).
+        self.stop_action = self._action("Stop", "Esc", self.stop, "Stop the answer")
         for action in toolbar.actions():
             button = toolbar.widgetForAction(action)
             if isinstance(button, QtWidgets.QToolButton):
