@@ -4,7 +4,8 @@ Qt-free, pure and deterministic: no I/O, no clock, no second model call. The loo
 :func:`check_answer` once the answer is complete and emits ``ProvenanceChecked`` with
 ``report.to_event_fields()``. The method and its limits are in ``docs/provenance.md``.
 
-Modules: ``sentences`` splits Markdown into units; ``figures`` reads numbers; ``facts`` finds
+Modules: ``sentences`` splits Markdown into units; ``digits`` reads one written number;
+``figures`` finds figures (with currency, unit, hedge) in text; ``facts`` finds
 dates, quoted names and citation markers; ``pool`` indexes the sources; ``derive`` recognises
 computed figures; ``check`` classifies; ``inputs`` builds the input from the loop's records.
 """
@@ -12,7 +13,8 @@ computed figures; ``check`` classifies; ``inputs`` builds the input from the loo
 from __future__ import annotations
 
 from .check import check_answer
-from .figures import Figure, Reading, detect_convention, extract_figures, parse_number, words_value
+from .digits import Reading, detect_convention, parse_number
+from .figures import Figure, extract_figures, words_value
 from .inputs import sources_from_records, sources_from_result
 from .report import (
     CitationCheck,

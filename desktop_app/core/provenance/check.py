@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Literal
 
 from .derive import derive, pools
+from .digits import Convention, detect_convention
 from .facts import CITATION, DateFact, citation_numbers, find_dates, find_quoted_names, mask
-from .figures import Convention, Figure, detect_convention, extract_figures
+from .figures import Figure, extract_figures
 from .pool import Operand, SourceIndex, dimension, interval, operands
 from .report import (
     CitationCheck,

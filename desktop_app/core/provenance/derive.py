@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from .figures import Figure, Reading
+from .digits import Reading
+from .figures import Figure
 from .pool import Operand, Pool, interval, units_compatible
 
 

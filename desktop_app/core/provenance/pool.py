@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .digits import Reading, detect_convention
 from .facts import DateFact, date_supported, find_dates, mask, normalise_for_search
-from .figures import Figure, Reading, detect_convention, extract_figures
+from .figures import Figure, extract_figures
 from .report import SourceText
 
 Dimension = str  # "q" a quantity (money, unit or plain), "%" a percentage, "x" a ratio
@@ -36,7 +37,7 @@ def interval(r: Reading, step: Decimal) -> tuple[float, float]:
     """The values that round to ``r.value`` at ``step`` (both ends kept), as floats with a hair of slack."""
     half = step / 2
     lo, hi = float(r.value - half), float(r.value + half)
-    slack = 1e-9 * max(1.0, abs(hi))  # float rounding must not lose an exact boundary
+    slack = 1e-12 * max(1.0, abs(hi))  # float rounding must not lose an exact boundary
     return lo - slack, hi + slack
 
 

@@ -66,11 +66,11 @@ def split_units(text: str) -> list[Unit]:
         heading = _HEADING.match(body)
         if heading:
             _flush(text, block, units)
-            content = body[heading.end() :].rstrip()
-            closing = re.search(r"(?:^|[ \t])#+$", content)  # "## Title ##": the closing #s are markup
+            title = body[heading.end() :].rstrip()
+            closing = re.search(r"(?:^|[ \t])#+$", title)  # "## Title ##": the closing #s are markup
             if closing:
-                content = content[: closing.start()]
-            _add(text, start + heading.end(), start + heading.end() + len(content), "heading", units)
+                title = title[: closing.start()]
+            _add(text, start + heading.end(), start + heading.end() + len(title), "heading", units)
             continue
         if body.lstrip().startswith("|"):
             _flush(text, block, units)
