@@ -21,20 +21,6 @@ from tests.servers.scripted import RecordedRequest, Response, ScriptedServer
 
 KEY = "sk-ant-api03-CliProvidersKey0123456789"
 
-# Runs the real `backstage` entry point; registers the providers command if cli/main.py does not yet.
-SHIM = """\
-import argparse, sys
-from desktop_app.cli import main as m, providers
-build = m.build_parser
-def build_parser():
-    parser = build()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "providers" not in sub.choices:
-        providers.register(sub, m._common_options(suppress=True))
-    return parser
-m.build_parser = build_parser
-sys.exit(m.main(sys.argv[1:]))
-"""
 
 
 def run(
@@ -42,7 +28,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", "BACKSTAGE_LOCAL_PORTS": "", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-c", SHIM, *args],
+        [sys.executable, "-m", "desktop_app", *args],
         capture_output=True,
         text=True,
         timeout=60,

@@ -15,6 +15,7 @@ otherwise when the choice's ``finish_reason`` arrives, otherwise at
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,7 @@ class ChatStreamState:
     """
 
     def __init__(self) -> None:
+        self._id_prefix = uuid.uuid4().hex[:8]
         self._calls: dict[int, _Call] = {}
         self._last_index: int | None = None
         self.finish_reason: str | None = None
@@ -178,7 +180,8 @@ class ChatStreamState:
 
     def _begin(self, call: _Call, out: list[StreamDelta]) -> None:
         if call.call_id is None:
-            call.call_id = f"call_{call.index}"
+            # Unique across cycles and turns: readers (the timeline, the history) key tool calls by id.
+            call.call_id = f"call_{self._id_prefix}_{call.index}"
         call.begun = True
         out.append(ToolCallBegin(call.call_id, call.name))
 
