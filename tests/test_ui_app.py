@@ -52,17 +52,19 @@ def test_real_provider_streams_a_tool_call_and_an_answer(aio, qtbot) -> None:  #
         qtbot.waitUntil(closing.done, timeout=5000)
 
 
-def test_server_dialog_checks_settings_before_closing(qtbot) -> None:
+def test_server_dialog_checks_settings_before_closing(aio, qtbot) -> None:  # noqa: F811
     dialog = ServerDialog(ServerSettings())
     qtbot.addWidget(dialog)
     dialog.base_url.setText("127.0.0.1:8080")
     dialog.model.setText("m")
     dialog.accept()
-    assert dialog.problem.isVisibleTo(dialog) and "http://" in dialog.problem.text()
+    qtbot.waitUntil(lambda: dialog.problem.isVisibleTo(dialog))
+    assert "http://" in dialog.problem.text()
     assert dialog.result() != dialog.DialogCode.Accepted
     dialog.base_url.setText("http://127.0.0.1:8080/v1")
-    dialog.accept()
-    assert dialog.result() == dialog.DialogCode.Accepted and dialog.provider is not None
+    with qtbot.waitSignal(dialog.accepted, timeout=3000):
+        dialog.accept()
+    assert dialog.provider is not None
     assert dialog.settings() == ServerSettings("openai", "http://127.0.0.1:8080/v1", "m", "")
 
 

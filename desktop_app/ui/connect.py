@@ -63,11 +63,12 @@ async def connect_session(
         server = ServerSettings(
             options.provider, options.base_url or "", options.model, options.api_key_env or ""
         )
-        return build_provider(options), server  # a bad option is a one-line CLI error, not a dialog
+        # A bad option is a one-line CLI error, not a dialog. build_provider may read the keychain: off the loop.
+        return await asyncio.to_thread(build_provider, options), server
     saved = settings.server
     if saved.complete:
         with suppress(BackstageError):  # e.g. the key's variable is gone: ask again
-            return build_provider(_options(saved)), saved
+            return await asyncio.to_thread(build_provider, _options(saved)), saved
     dialog = ServerDialog(saved, window)
     if not await dialog_accepted(dialog) or dialog.provider is None:
         return None

@@ -1,12 +1,14 @@
 """A minimal settings dialog: which server, which model, which environment variable holds the key.
 
 It stands in until the fuller onboarding of the providers issue. It checks the
-settings the same way the CLI does (``build_provider``) and shows that check's
-plain-language message under the fields, so the dialog cannot close on
-settings that will not work.
+settings the same way the CLI does (``build_provider``, in a worker thread since
+it may read the keychain) and shows that check's plain-language message under
+the fields, so the dialog cannot close on settings that will not work.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from ...cli.session_options import SessionOptions, build_provider
 from ...core.errors import BackstageError
@@ -22,6 +24,7 @@ class ServerDialog(QtWidgets.QDialog):
         self.setWindowTitle("Connect to a model server")
         self.setAccessibleName("Server settings")
         self.provider: Provider | None = None
+        self._checking: asyncio.Task[None] | None = None  # kept: a dropped task may be collected mid-check
         self.setMinimumWidth(460)
         layout = QtWidgets.QVBoxLayout(self)
         # The dialog's size is set here and by adjustSize(), not re-imposed by the layout on every change
@@ -59,7 +62,7 @@ class ServerDialog(QtWidgets.QDialog):
         buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Ok | QtWidgets.QDialogButtonBox.StandardButton.Cancel
         )
-        ok = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+        ok = self.connect_button = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
         ok.setText("Connect")
         ok.setAccessibleName("Connect")
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
@@ -73,16 +76,24 @@ class ServerDialog(QtWidgets.QDialog):
         )
 
     def accept(self) -> None:
+        """Check the settings (off the event loop: it may read the keychain), then close if they work."""
         server = self.settings()
         if not server.model:
             return self._show_problem("Enter the model's name as the server knows it.")
+        if self._checking is not None and not self._checking.done():
+            return
+        self._checking = asyncio.get_running_loop().create_task(self._check(server), name="check-server")
+
+    async def _check(self, server: ServerSettings) -> None:
+        options = SessionOptions(server.provider, server.base_url, server.model, server.api_key_env or None)
+        self.connect_button.setEnabled(False)
         try:
-            options = SessionOptions(
-                server.provider, server.base_url, server.model, server.api_key_env or None
-            )
-            self.provider = build_provider(options)
+            self.provider = await asyncio.to_thread(build_provider, options)
         except BackstageError as exc:
-            return self._show_problem(exc.message)
+            self._show_problem(exc.message)
+            return
+        finally:
+            self.connect_button.setEnabled(True)
         super().accept()
 
     def _show_problem(self, message: str) -> None:
