@@ -65,7 +65,7 @@ class LoopConfig:
     system: str = ""
     provider_name: str = ""
     max_cycles: int = 8
-    tool_concurrency: int = 4
+    tool_concurrency: int = 8  # a model rarely asks for more at once; 4 made 8 calls queue in two waves
     max_output_tokens: int | None = None
     context_window: int | None = None  # None: the model table's window
     retry: RetryPolicy = RetryPolicy()
