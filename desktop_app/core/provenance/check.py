@@ -76,7 +76,12 @@ def check_answer(answer: str, sources: Iterable[SourceText]) -> ProvenanceReport
     for i, unit_facts in enumerate(facts):
         readable = sorted(n for n in set(cited[i]) if n in index.known and n not in index.trimmed)
         for fact in unit_facts:
-            if fact.kind == "figure" and fact.status == "unsupported" and fact.figure is not None:
+            if (
+                fact.kind == "figure"
+                and fact.status == "unsupported"
+                and fact.figure is not None
+                and index.all
+            ):
                 found = _derive(fact.figure, facts, i, readable, index)
                 if found is not None:
                     fact.status, fact.ids = "derived", found

@@ -154,12 +154,13 @@ _RANGE = re.compile(r"\s*(?:-|–|—|to|and)\s*", re.IGNORECASE)
 
 
 def extract_figures(
-    text: str, start: int = 0, end: int | None = None, convention: Convention = None, *, hedges: bool = True
+    text: str, start: int = 0, end: int | None = None, convention: Convention = None, *, context: bool = True
 ) -> list[Figure]:
     """Every figure in ``text[start:end]``, in text order, offsets relative to ``text``.
 
-    Hedges are looked for within ``text[start:end]`` only (pass one sentence); ``hedges=False``
-    skips them, for a source, whose own rounding does not matter.
+    With ``context``, hedges ("about") and names ("Python 3.12") are looked for around each figure,
+    within ``text[start:end]`` only (pass one sentence). ``context=False`` skips both, for a source:
+    its own rounding does not matter, and every figure in it may support one in the answer.
 
     Skipped: numbers glued to a word ("GPT-4", "3rd", "1990s", "A4"), times and fractions ("9:30",
     "24/7"), versions and lists ("1.2.3", "1,2,3"). A range ("27% to 34%", "$98,000–103,000",
@@ -170,7 +171,7 @@ def extract_figures(
     for match in _FIGURE.finditer(text, start, end):
         if _glued(text, match.start(), match.end()):
             continue
-        figure = _figure(match, text, start, end, convention, hedges)
+        figure = _figure(match, text, start, end, convention, context)
         if figure is not None:
             figures.append(figure)
     figures.extend(_word_figures(text, start, end, figures))
@@ -189,7 +190,7 @@ def _glued(text: str, start: int, end: int) -> bool:
 
 
 def _figure(
-    match: re.Match[str], text: str, start: int, end: int, convention: Convention, hedges: bool
+    match: re.Match[str], text: str, start: int, end: int, convention: Convention, context: bool
 ) -> Figure | None:
     parsed = parse_number(match.group("num"), convention)
     if not parsed:
@@ -213,7 +214,7 @@ def _figure(
     elif unit_text:
         key = unit_text.lower()
         kind, unit = "unit", _UNITS.get(key) or _TIME_UNITS[key]
-    hedged = hedges and (
+    hedged = context and (
         _hedged_before(text, start, match.start())
         or bool(_HEDGE_AFTER.match(text, fig_end, min(end, fig_end + 20)))
     )
@@ -226,7 +227,8 @@ def _figure(
         hedged=hedged,
         scale=scale,
         bare=match.group("num").isdigit(),
-        named=_VERSION_LIKE.fullmatch(match.group("num")) is not None
+        named=context
+        and _VERSION_LIKE.fullmatch(match.group("num")) is not None
         and _NAMED.search(text, max(start, match.start() - 40), match.start()) is not None,
     )
     return figure
@@ -325,11 +327,15 @@ _WORD_ANCHOR = re.compile(
     "(?=[hHtTmMbBpP])\\b(?:" + "|".join(f"[{w[0]}{w[0].upper()}]{w[1:]}" for w in _ANCHOR_WORDS) + ")\\b"
     "|(?=[dDeE])\\b(?:[dD]ollars?|[eE]uros?)\\b"
 )
+_ANCHOR_SUBSTRINGS = ("hundred", "thousand", "illion", "per", "times", "twice", "dollar", "euro")
 _WORD_WINDOW = 80  # characters before an anchor where its number words may start
 
 
 def _word_figures(text: str, start: int, end: int, taken: list[Figure]) -> list[Figure]:
     found: list[Figure] = []
+    lowered = text[start:end].lower()
+    if not any(word in lowered for word in _ANCHOR_SUBSTRINGS):
+        return found  # the usual case, found with plain substring searches
     windows: list[list[int]] = []
     for anchor in _WORD_ANCHOR.finditer(text, start, end):
         low = max(start, anchor.start() - _WORD_WINDOW)

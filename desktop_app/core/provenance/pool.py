@@ -82,7 +82,7 @@ class SourceIndex:
             masked = mask(source.text)
             ids = (source.id,)
             own: dict[Dimension, list[Operand]] = {"q": [], "%": [], "x": []}
-            for figure in extract_figures(masked, convention=detect_convention(masked), hedges=False):
+            for figure in extract_figures(masked, convention=detect_convention(masked), context=False):
                 # Years are looked up (a year in the answer), never computed with.
                 if not figure.year_like:
                     own[dimension(figure)].extend(operands(figure, ids))
@@ -96,11 +96,12 @@ class SourceIndex:
                 everything[dim].extend(found)
             self.by_source[source.id] = {dim: Pool(found) for dim, found in own.items()}
             self.texts[source.id] = normalise_for_search(source.text)
-        self.all = {dim: Pool(found) for dim, found in everything.items()}
+        self.all = {dim: Pool(found) for dim, found in everything.items() if found}
 
     def lookup(self, dim: Dimension, unit: str, lo: float, hi: float) -> list[Operand]:
         """Source figures of dimension ``dim`` and a unit compatible with ``unit``, in [lo, hi]."""
-        return [o for o in self.all[dim].within(lo, hi) if units_compatible(unit, o.unit)]
+        pool = self.all.get(dim)
+        return [o for o in pool.within(lo, hi) if units_compatible(unit, o.unit)] if pool else []
 
     def date_sources(self, date: DateFact) -> set[int]:
         return {source_id for source_date, source_id in self.dates if date_supported(date, source_date)}
