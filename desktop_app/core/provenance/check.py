@@ -185,7 +185,7 @@ def _derive(
         if fact.figure is not None
         for op in (*operands(fact.figure, fact.ids), *fact.matches)
     )
-    in_play = sorted({i for fact in nearby for i in fact.ids} | set(cited))
+    in_play = sorted({source_id for fact in nearby for source_id in fact.ids} | set(cited))
     around = {dim: index.pool_of(in_play, dim) for dim in ("q", "%", "x")}
     searches = [(anchored, anchored), (anchored, around), (around, anchored)]
     for n in cited:
