@@ -74,7 +74,18 @@ def test_app_gap_is_the_time_nobody_worked() -> None:
 
 def test_unknown_turns_and_events_before_a_cycle_are_ignored() -> None:
     model = TimelineModel()
-    assert not model.apply(_e(ev.TextDelta, 0.1, text="x"))
+    assert not model.apply(_e(ev.TextDelta, 0.1, text="x"))  # no such turn
     model.apply(_e(ev.TurnStarted, 0.0, 0, conversation_id="c", user_text="q"))
     assert not model.apply(_e(ev.GenerationFinished, 0.1, finish_reason="stop"))
     assert model.rows() == []
+
+
+def test_first_token_is_marked_live_then_settled_by_generation_finished() -> None:
+    model = TimelineModel()
+    model.apply(_e(ev.TurnStarted, 0.0, 0, conversation_id="c", user_text="q"))
+    model.apply(_e(ev.CycleStarted, 0.1))
+    assert model.apply(_e(ev.TextDelta, 0.42, text="Hel"))
+    assert not model.apply(_e(ev.TextDelta, 0.5, text="lo"))
+    assert model.rows()[0].first_token == 0.42
+    model.apply(_e(ev.GenerationFinished, 0.6, finish_reason="stop", ttft=0.3))
+    assert model.rows()[0].first_token == 0.1 + 0.3

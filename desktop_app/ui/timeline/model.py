@@ -126,6 +126,11 @@ class TimelineModel:
             track.rows.append(CycleRow(event.turn_id, event.cycle, event.t))
         elif row is None:
             return False
+        elif isinstance(event, ev.TextDelta | ev.ReasoningDelta | ev.ToolCallStarted):
+            if row.first_token is not None or row.generation_end is not None:
+                return False
+            # Live, the first streamed piece marks the first token; generation_finished's ttft then settles it.
+            row.first_token = event.t
         elif isinstance(event, ev.GenerationFinished):
             row.generation_end = event.t
             row.first_token = None if event.ttft is None else row.start + event.ttft
