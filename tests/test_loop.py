@@ -421,3 +421,46 @@ def test_server_context_error_retrims_once() -> None:
     events, _ = run_turn(provider)
     assert events[-1].stop_reason == "complete" and len(provider.requests) == 2
     assert len(of(events, ev.ContextMeasured)) == 2
+
+
+class SalarySearch(Tool):
+    name = "web_search"
+    description = "Search."
+    parameters = {"type": "object", "properties": {"query": {"type": "string"}}}
+
+    async def run(self, args: dict[str, Any]) -> ToolResult:
+        text = "UX designers earn $98,400 on average; senior roles $103,000. Accountants earn $77,250."
+        return ToolResult(
+            text,
+            sources=(
+                SourceRecord(tool="web_search", title="Salary survey", url="https://e.org", excerpt=text),
+            ),
+        )
+
+
+def test_provenance_is_checked_after_an_answer_with_sources() -> None:
+    answer = (
+        "UX designers earn approximately $98,000 to $103,000 [1]. "
+        "Accountants earn around $77,000 [1]. "
+        "That is roughly 27% to 34% more. "
+        "Bootcamps cost $12,345 on average [1]. "
+        "Many people enjoy design [7]."
+    )
+    provider = ScriptedProvider(
+        [tool_reply(("s", "web_search", '{"query": "salaries"}')), text_reply(answer)]
+    )
+    events, _ = run_turn(provider, [SalarySearch()])
+    checked = of(events, ev.ProvenanceChecked)
+    assert len(checked) == 1 and events[-2] is checked[0]
+    classes = [s["class"] for s in checked[0].sentences]
+    assert classes[:4] == ["supported", "supported", "derived", "unsupported_figure"]
+    assert checked[0].sentences[0]["source_ids"] == [1]
+    bad = [c for c in checked[0].citations if not c["ok"]]
+    assert [c["n"] for c in bad] == [7]
+    # The model was asked to cite.
+    assert "cite" in provider.requests[0].system
+
+
+def test_no_provenance_without_sources() -> None:
+    events, _ = run_turn(ScriptedProvider([text_reply("hello")]))
+    assert not of(events, ev.ProvenanceChecked)

@@ -34,12 +34,14 @@ from .conversation import (
     AssistantMessage,
     ChatRequest,
     Conversation,
+    Message,
     ToolCall,
     ToolResultMessage,
     ToolSpec,
     UserMessage,
 )
 from .errors import BackstageError, ContextTooLongError, ProviderError, describe
+from .provenance import check_answer, sources_from_result
 from .retry import RetryPolicy
 from .sources import SourceRecord, utc_now_iso
 from .stream import (
@@ -57,6 +59,11 @@ Emit = ev.Emit
 E = TypeVar("E", bound=ev.Event)
 
 PREVIEW_CHARS = 4000
+
+CITATION_INSTRUCTIONS = (
+    "When you use a fact from a tool result, cite its source with the number the result lists, "
+    "like [2]. Cite only sources you were given; do not invent numbers or sources."
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,8 @@ class Turn:
         self._streamed = False
         self._current_index = len(conversation.messages)
         self._last_trims: tuple[tuple[str, int], ...] = ()
+        self._turn_sources: dict[str, tuple[SourceRecord, ...]] = {}
+        self._last_sent: tuple[Message, ...] = ()
         self._semaphore = asyncio.Semaphore(max(1, loop.config.tool_concurrency))
 
     # -- public -------------------------------------------------------------
@@ -152,6 +161,7 @@ class Turn:
             if self._cancel_requested:
                 raise asyncio.CancelledError
             stop_reason = await self._cycles()
+            self._check_provenance()
         except asyncio.CancelledError:
             if not self._cancel_requested:
                 raise
@@ -183,10 +193,11 @@ class Turn:
             margin = 1.0
             while True:
                 fitted = self._fit(tools, margin)
+                self._last_sent = fitted.messages
                 request = ChatRequest(
                     model=cfg.model,
                     messages=fitted.messages,
-                    system=cfg.system,
+                    system=self._system_prompt(),
                     tools=tools,
                     max_output_tokens=cfg.max_output_tokens,
                 )
@@ -204,10 +215,30 @@ class Turn:
             if not calls:
                 return "complete"
 
+    def _system_prompt(self) -> str:
+        """The user's system prompt, plus how to cite when tools can bring sources."""
+        system = self.loop.config.system
+        if not len(self.loop.tools):
+            return system
+        return f"{system}\n\n{CITATION_INSTRUCTIONS}" if system else CITATION_INSTRUCTIONS
+
+    def _check_provenance(self) -> None:
+        """After the answer: which sentences rest on which source the model actually saw."""
+        if not self._turn_sources or not self.text.strip():
+            return
+        sent = {m.call_id: m.text for m in self._last_sent if isinstance(m, ToolResultMessage)}
+        texts = [
+            text
+            for call_id, records in self._turn_sources.items()
+            for text in sources_from_result(records, sent.get(call_id))
+        ]
+        report = check_answer(self.text, texts)
+        self._emit(ev.ProvenanceChecked, **report.to_event_fields())
+
     def _fit(self, tools: tuple[ToolSpec, ...], margin: float) -> Fitted:
         """Measure this cycle's prompt, trim it to the window, and say so in events."""
         fitted = self.loop.budget.fit(
-            self.loop.config.system,
+            self._system_prompt(),
             tools,
             self.conversation.messages,
             current_index=self._current_index,
@@ -399,6 +430,8 @@ class Turn:
     def _finish_tool(self, call: ToolCall, result: ToolResult, duration: float, status: str) -> ToolResult:
         sources = tuple(self._number_source(s) for s in result.sources)
         result = replace(result, sources=sources)
+        if sources:
+            self._turn_sources[call.call_id] = sources
         self._emit(
             ev.ToolFinished,
             call_id=call.call_id,
