@@ -35,6 +35,7 @@ class HumanPrinter:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self._ends_with_newline = True
+        self._sources: list[str] = []
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.TextDelta):
@@ -44,6 +45,7 @@ class HumanPrinter:
         elif isinstance(event, ev.ToolStarted):
             self._status(f"… {event.status}")
         elif isinstance(event, ev.ToolFinished):
+            self._sources += [f"[{s.id}] {s.title}" + (f" <{s.url}>" if s.url else "") for s in event.sources]
             mark = "✓" if event.ok else "✗"
             timing = f" · {format_duration(event.duration)}" if event.duration else ""
             self._status(f"{mark} {event.status}{timing}")
@@ -52,6 +54,14 @@ class HumanPrinter:
         elif isinstance(event, ev.ErrorEvent):
             self._newline()
             self.err.write(f"Error: {event.message}\n")
+            self.err.flush()
+        elif isinstance(event, ev.ProvenanceChecked):
+            self._newline()
+            for line in self._sources:
+                self.err.write(f"  {line}\n")
+            to_verify = [s["text"] for s in event.sentences if s["class"] == "unsupported_figure"]
+            for sentence in to_verify:
+                self.err.write(f"⚠ Not found in any source, verify: {sentence}\n")
             self.err.flush()
         elif isinstance(event, ev.TurnFinished):
             self._newline()
