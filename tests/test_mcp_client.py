@@ -44,6 +44,8 @@ def test_stdio_server_lists_and_calls_tools() -> None:
         result = await lookup.run({"topic": "otters"})
         assert not result.is_error and "hold hands" in result.text
         assert result.sources[0].title == "lookup on demo"
+        tested = await manager.test("demo")  # the settings dialog's button: a fresh start and stop
+        assert tested.state is ServerState.READY and len(tested.tools) == len(status.tools)
         return await manager.call_tool("demo", "save_note", {"text": "hello"})
 
     result = asyncio.run(with_manager(servers(demo=stdio_entry()), body))

@@ -195,6 +195,7 @@ def test_risk_follows_the_read_only_hint() -> None:
             {"type": "string"},
             {"type": "object", "properties": {"value": {"type": "string"}}, "required": ["value"]},
         ),
+        ({"type": "object", "properties": {"q": {"type": 12}}}, {"type": "object", "properties": {}}),
     ],
 )
 def test_parameters_are_always_an_object_schema(schema: dict[str, Any], expected: dict[str, Any]) -> None:

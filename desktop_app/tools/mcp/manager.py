@@ -36,6 +36,7 @@ class McpManager:
         on_change: StatusCallback | None = None,
     ) -> None:
         self.call_timeout = call_timeout
+        self._keychain = keychain
         self._connections: dict[str, ServerConnection] = {}
         for config in servers:
             if config.name in self._connections:
@@ -110,6 +111,16 @@ class McpManager:
         """
         result = await self._connection(server).call_tool(tool, arguments, time_limit or self.call_timeout)
         return ToolResult(result_text(result), is_error=result.is_error)
+
+    async def test(self, name: str) -> ServerStatus:
+        """Start a fresh copy of one configured server, list its tools and stop it (see :func:`check_server`).
+
+        The running server, if any, is not touched.
+        """
+        connection = self._connection(name)
+        return await check_server(
+            connection.config, start_timeout=connection.start_timeout, keychain=self._keychain
+        )
 
     async def stop(self) -> None:
         """Stop every server concurrently; returns when their processes and connections are gone."""

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+import jsonschema
 import mcp_types as types
 
 from ...core.sources import SourceRecord, utc_now_iso
@@ -75,15 +76,21 @@ def risk_of(tool: types.Tool) -> Risk:
 
 
 def _object_schema(schema: dict[str, Any] | None) -> dict[str, Any]:
-    """Providers want an object schema; some servers send none, or leave out ``type``."""
+    """Providers want a valid object schema; some servers send none, leave out ``type``, or worse."""
     if not isinstance(schema, dict) or not schema:
         return {"type": "object", "properties": {}}
-    if schema.get("type") == "object":
-        return schema
     if "type" not in schema and ("properties" in schema or "required" in schema):
-        return {**schema, "type": "object"}
-    # Anything else (a bare array or string schema) cannot be a function's arguments: wrap it.
-    return {"type": "object", "properties": {"value": schema}, "required": ["value"]}
+        schema = {**schema, "type": "object"}
+    elif schema.get("type") != "object":
+        # Anything else (a bare array or string schema) cannot be a function's arguments: wrap it.
+        schema = {"type": "object", "properties": {"value": schema}, "required": ["value"]}
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError:
+        # A schema the registry would reject must not cost the whole server its tools:
+        # accept any object, and let the server check the arguments itself.
+        return {"type": "object", "properties": {}}
+    return schema
 
 
 def _size(data: str) -> str:
