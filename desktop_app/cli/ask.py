@@ -57,7 +57,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         default="duckduckgo",
         help="web search service (keys for Brave and Tavily come from the keychain)",
     )
-    parser.add_argument("--search-url", metavar="URL", help="base URL of the search service (e.g. your SearXNG)")
+    parser.add_argument(
+        "--search-url", metavar="URL", help="base URL of the search service (e.g. your SearXNG)"
+    )
     parser.add_argument(
         "--max-cycles", type=int, default=8, metavar="N", help="tool cycles before a final answer (default 8)"
     )
@@ -73,6 +75,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         choices=[m.value for m in ApprovalMode],
         default=ApprovalMode.READ_ONLY.value,
         help="which tool calls may run: read-only (default), ask on the terminal, or all",
+    )
+    parser.add_argument(
+        "--mcp-config",
+        metavar="FILE",
+        help="a claude_desktop_config.json; its servers' tools are offered whatever --tools says",
     )
     parser.add_argument("--events", choices=["jsonl"], help="print every event as one JSON line on stdout")
     parser.add_argument(
@@ -128,7 +135,16 @@ def run(args: argparse.Namespace) -> int:
         if recorder is not None:
             recorder.start(conversation, model=options.model, provider=options.provider)
             emit = ev.fan_out(recorder.record, printer)
-        finished = asyncio.run(_run_turn(loop, conversation, args.prompt, emit))
+        finished = asyncio.run(
+            _run_turn(
+                loop,
+                conversation,
+                args.prompt,
+                emit,
+                mcp_config=args.mcp_config,
+                quiet=args.events == "jsonl",
+            )
+        )
     finally:
         if recorder is not None:
             recorder.close()
@@ -138,17 +154,35 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run_turn(
-    loop: AgentLoop, conversation: Conversation, prompt: str, emit: ev.Emit
+    loop: AgentLoop,
+    conversation: Conversation,
+    prompt: str,
+    emit: ev.Emit,
+    *,
+    mcp_config: str | None = None,
+    quiet: bool = False,
 ) -> ev.TurnFinished:
-    turn = loop.turn(conversation, prompt, emit)
-    aio = asyncio.get_running_loop()
+    manager = None
     try:
-        aio.add_signal_handler(signal.SIGINT, turn.cancel)
-    except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt handles Ctrl+C instead
-        pass
-    try:
+        if mcp_config:
+            from ..tools.mcp import mcp_tools_from_config
+
+            manager, mcp_tools = await mcp_tools_from_config(mcp_config)
+            for tool in mcp_tools:
+                loop.tools.add(tool)
+            if not quiet:  # with --events, stderr carries exactly one line, and only for an error
+                for failure in manager.failures():
+                    print(f"MCP server {failure.name} did not start: {failure.reason}", file=sys.stderr)
+        turn = loop.turn(conversation, prompt, emit)
+        aio = asyncio.get_running_loop()
+        try:
+            aio.add_signal_handler(signal.SIGINT, turn.cancel)
+        except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt handles Ctrl+C instead
+            pass
         return await turn.run()
     finally:
+        if manager is not None:
+            await manager.stop()
         await loop.provider.aclose()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..core.errors import BackstageError, describe
 from ..storage.paths import use_profile
-from . import ask, history, providers
+from . import ask, history, mcp, providers
 from .session_options import add_session_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common_options(suppress=True)
     ask.register(sub, common)
     history.register(sub, common)
+    mcp.register(sub, common)
     providers.register(sub, common)
     return parser
 
