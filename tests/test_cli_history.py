@@ -69,8 +69,8 @@ def test_ask_is_recorded_shown_exported_imported_and_continued(
     continued = _ask(scripted_server, "What did I ask?", "--continue", conversation_id)
     assert continued[0]["conversation_id"] == conversation_id
     sent = scripted_server.requests[-1].json["messages"]
-    assert [m["role"] for m in sent] == ["user", "assistant", "tool", "assistant", "user"]
-    assert sent[0]["content"] == "How far apart are 98400 and 77250?"
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert sent[1]["content"] == "How far apart are 98400 and 77250?"
     stored = events_of(backstage("history", "show", conversation_id, "--events", "jsonl").stdout)
     assert len(stored) == len(printed) + len(continued)
 

@@ -464,3 +464,50 @@ def test_provenance_is_checked_after_an_answer_with_sources() -> None:
 def test_no_provenance_without_sources() -> None:
     events, _ = run_turn(ScriptedProvider([text_reply("hello")]))
     assert not of(events, ev.ProvenanceChecked)
+
+
+def test_every_started_call_finishes_even_when_stopped_early() -> None:
+    """A call still streaming its arguments, and one waiting for approval, both get a closing tool_finished."""
+
+    async def never(request: ApprovalRequest) -> Decision:
+        await asyncio.sleep(60)
+        raise AssertionError("unreachable")
+
+    provider = ScriptedProvider(
+        [
+            [
+                ToolCallBegin("r", "risky"),
+                ToolCallComplete("r", "risky", "{}"),
+                ToolCallBegin("p", "sleep"),
+                Pause(60),
+            ]
+        ]
+    )
+    events: list[ev.Event] = []
+
+    async def main() -> None:
+        loop = AgentLoop(
+            provider,
+            ToolRegistry([RiskyTool(), SleepTool()]),
+            LoopConfig(model="m"),
+            approvals=ApprovalPolicy(ApprovalMode.ASK, never),
+        )
+        asked = asyncio.Event()
+
+        def emit(event: ev.Event) -> None:
+            events.append(event)
+            if isinstance(event, ev.ToolCallStarted) and event.call_id == "p":
+                asked.set()
+
+        turn = loop.turn(Conversation(id="c"), "hi", emit)
+        task = asyncio.create_task(turn.run())
+        await asked.wait()
+        await asyncio.sleep(0)
+        turn.cancel()
+        await task
+
+    asyncio.run(main())
+    started = {e.call_id for e in of(events, ev.ToolCallStarted)}
+    finished = {e.call_id: e for e in of(events, ev.ToolFinished)}
+    assert started == set(finished) == {"r", "p"}
+    assert all(not e.ok and e.status == "Stopped" for e in finished.values())

@@ -130,6 +130,7 @@ class Turn:
         self._current_index = len(conversation.messages)
         self._last_trims: tuple[tuple[str, int], ...] = ()
         self._turn_sources: dict[str, tuple[SourceRecord, ...]] = {}
+        self._open_calls: dict[str, str] = {}  # call_id -> name, from tool_call_started to tool_finished
         self._last_sent: tuple[Message, ...] = ()
         self._semaphore = asyncio.Semaphore(max(1, loop.config.tool_concurrency))
 
@@ -167,14 +168,17 @@ class Turn:
                 raise
             self._runner.uncancel()
             self._keep_partial()
+            self._close_open_calls("Stopped")
             stop_reason = "cancelled"
         except BackstageError as exc:
             self._keep_partial()
+            self._close_open_calls("Not run")
             self._emit(ev.ErrorEvent, error_kind=exc.kind, message=exc.message, detail=exc.detail)
             stop_reason = "error"
         except Exception as exc:  # a bug of ours still ends the turn in words, keeping the text
             err = describe(exc)
             self._keep_partial()
+            self._close_open_calls("Not run")
             self._emit(ev.ErrorEvent, error_kind=err.kind, message=err.message, detail=err.detail)
             stop_reason = "error"
         return self._emit(ev.TurnFinished, text=self.text, cycles=self._cycle, stop_reason=stop_reason)
@@ -279,6 +283,7 @@ class Turn:
                         self._emit(ev.ReasoningDelta, text=delta.text)
                     elif isinstance(delta, ToolCallBegin):
                         if allow_tools:
+                            self._open_calls[delta.call_id] = delta.name
                             self._emit(ev.ToolCallStarted, call_id=delta.call_id, name=delta.name)
                     elif isinstance(delta, ToolCallComplete):
                         if allow_tools:
@@ -427,7 +432,16 @@ class Turn:
         )
         return self._finish_tool(call, result, duration, status)
 
+    def _close_open_calls(self, status: str) -> None:
+        """Calls that never reached a result (args still streaming, awaiting approval) still end in an event."""
+        for call_id, name in list(self._open_calls.items()):
+            message = (
+                f"{name} did not run: the answer was {'stopped' if status == 'Stopped' else 'interrupted'}."
+            )
+            self._finish_tool(ToolCall(call_id, name, ""), ToolResult(message, is_error=True), 0.0, status)
+
     def _finish_tool(self, call: ToolCall, result: ToolResult, duration: float, status: str) -> ToolResult:
+        self._open_calls.pop(call.call_id, None)
         sources = tuple(self._number_source(s) for s in result.sources)
         result = replace(result, sources=sources)
         if sources:
