@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from ..core.errors import BackstageError, describe
 from ..storage.paths import use_profile
-from . import ask, history, mcp, providers
 from .session_options import add_session_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -55,7 +54,29 @@ def _common_options(suppress: bool) -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("ask", "history", "mcp", "providers")
+# Top-level options that take a value: the token after one of them is that value, never a command.
+_VALUE_OPTIONS = {"--profile", "--provider", "--base-url", "--model", "--api-key-env", "--prompt"}
+
+
+def names_a_command(argv: list[str]) -> bool:
+    """Whether ``argv`` runs a subcommand (or asks for help), rather than opening the window."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in _VALUE_OPTIONS:
+            skip = True
+        elif token in COMMANDS or token in ("-h", "--help"):
+            return True
+        elif token == "--":
+            return False
+    return False
+
+
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
+    """The whole CLI; without commands it is the window's parser, and no command module is imported
+    (they pull in the loop, the tools and httpx, which the window loads after it is on screen)."""
     parser = argparse.ArgumentParser(
         prog="backstage",
         description=DESCRIPTION,
@@ -68,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-test", action="store_true", help="check resources, keychain and storage, then exit"
     )
+    if not with_commands:
+        return parser
+    from . import ask, history, mcp, providers
+
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common_options(suppress=True)
     ask.register(sub, common)
@@ -78,13 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(with_commands=names_a_command(argv))
     args = parser.parse_args(argv)
     if args.profile:
         use_profile(os.path.abspath(args.profile))
         os.environ["BACKSTAGE_HOME"] = os.path.abspath(args.profile)  # for child processes
     handler: Handler | None = getattr(args, "handler", None)
     try:
+        if getattr(args, "self_test", False):
+            from ..selftest import run_self_test
+
+            return run_self_test()
         if handler is None:
             return _open_window(args)
         return handler(args)
