@@ -10,7 +10,10 @@ uses a temporary folder and leaves nothing behind. Checks, in order:
   keys in memory for the session, by design);
 - ``history``: a history database opens in a temporary folder, takes an event, reads it back and
   passes SQLite's integrity check;
-- ``window``: the window's modules import (the Qt widgets and everything they need are bundled).
+- ``window``: the window's modules import (the Qt widgets and everything they need are bundled);
+- ``tools``: every tool module imports, with the libraries some of them load only on first use (MCP's
+  SDK, search, PDF), and the web page extractor finds the text of a small page, so its data files
+  were bundled too.
 
 This module stays free of Qt; the two Qt checks live in :mod:`desktop_app.ui.selftest_gui` and are
 imported only when they run, after the offscreen platform has been chosen.
@@ -71,6 +74,7 @@ def run_self_test(out: TextIO | None = None) -> int:
         ("keychain", check_keychain),
         ("history", check_history),
         ("window", _gui_check("check_window_module")),
+        ("tools", check_tools),
     ]
     print(f"Backstage {__version__} self-test", file=out, flush=True)
     broken = 0
@@ -139,6 +143,56 @@ def check_history() -> Result:
         finally:
             db.close()
     return ok("an event written and read back in a temporary folder, integrity ok")
+
+
+# Libraries the tools import inside functions, on first use; a frozen build must still carry them.
+LAZY_TOOL_LIBRARIES = ("mcp", "ddgs", "pypdf", "trafilatura")
+SAMPLE_PAGE = (
+    "<html><head><title>Stage notes</title></head><body><nav>Home | About</nav><article><h1>Stage notes</h1>"
+    + "".join(
+        f"<p>Paragraph {n}: the curtain rises on a quiet stage, and every answer shows where it came from.</p>"
+        for n in range(8)
+    )
+    + "</article><footer>Contact</footer></body></html>"
+)
+
+
+def check_tools() -> Result:
+    import importlib
+    import pkgutil
+
+    from . import tools
+
+    modules = [info.name for info in pkgutil.walk_packages(tools.__path__, f"{tools.__name__}.")]
+    for name in modules:
+        importlib.import_module(name)
+    libraries = []
+    for name in LAZY_TOOL_LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name or _required(name):
+                raise
+            continue  # no longer a dependency of this build
+        libraries.append(name)
+    if "trafilatura" in libraries:
+        import trafilatura
+
+        text = trafilatura.extract(SAMPLE_PAGE) or ""
+        if "curtain rises" not in text:
+            return failed("trafilatura found no text in a sample page (its data files may be missing)")
+    return ok(f"{len(modules)} modules; " + ", ".join(libraries))
+
+
+def _required(distribution: str) -> bool:
+    """Whether Backstage's installed metadata lists ``distribution`` (unknown: assume it does)."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("backstage") or []
+    except metadata.PackageNotFoundError:
+        return True
+    return any(req.split(";")[0].strip().lower().startswith(distribution) for req in requires)
 
 
 def _gui_check(name: str) -> Callable[[], Result]:

@@ -73,6 +73,25 @@ EXCLUDED_MODULES = [f"PySide6.{name}" for name in EXCLUDED_QT] + [
     "pip",
 ]
 
+# Packages that read data files of their own at run time and have no PyInstaller hook saying so
+# (trafilatura's settings.cfg, jusText's stop lists, tld's list of domains). Without these the
+# web page reader fails only in the frozen app; the self-test's "tools" check catches it.
+DATA_PACKAGES = ("trafilatura", "justext", "tld")
+
+
+def package_datas() -> list[tuple[str, str]]:
+    """(source, bundle folder) pairs for the data files of :data:`DATA_PACKAGES` that are installed."""
+    import importlib.util
+
+    from PyInstaller.utils.hooks import collect_data_files
+
+    pairs: list[tuple[str, str]] = []
+    for name in DATA_PACKAGES:
+        if importlib.util.find_spec(name) is not None:
+            pairs += collect_data_files(name, excludes=["**/tests/**"])
+    return pairs
+
+
 # Qt plugin folders kept, and within them the plugins kept (None: all of that folder). Everything
 # else the Qt hooks collect (tls, networkinformation, sqldrivers, eglfs, compositor-side Wayland
 # plugins, ...) goes. qgtk3 is left out on purpose: it drags GTK's whole stack into the bundle, and

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEB_LIMIT_MB = 120
-CHECKS = ("encodings", "icon", "keychain", "history", "window")
+CHECKS = ("encodings", "icon", "keychain", "history", "window", "tools")
 
 pytestmark = [
     pytest.mark.slow,

@@ -59,7 +59,7 @@ def test_self_test_passes_without_a_display() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
-    for check in ("encodings", "icon", "keychain", "history", "window"):
+    for check in ("encodings", "icon", "keychain", "history", "window", "tools"):
         assert any(line.startswith(f"{check}: ok") or line.startswith(f"{check}: warning") for line in lines)
     assert lines[-1] == "self-test passed"
     assert "FAILED" not in out.stdout
@@ -204,6 +204,13 @@ def test_resources_bundled_are_the_ones_the_app_loads(bundle: ModuleType) -> Non
     names = {Path(source).name for source, _ in bundle.resource_datas()}
     assert {"o200k_base.tiktoken", "cl100k_base.tiktoken", "backstage.svg", "backstage-256.png"} <= names
     assert "backstage.icns" not in names  # installer-only files stay out of the app
+
+
+def test_data_files_of_packages_without_hooks_are_bundled(bundle: ModuleType) -> None:
+    pytest.importorskip("trafilatura")
+    pytest.importorskip("PyInstaller")
+    names = {Path(source).name for source, _ in bundle.package_datas()}
+    assert "settings.cfg" in names  # trafilatura cannot extract anything without it
 
 
 def test_spec_is_valid_python() -> None:
