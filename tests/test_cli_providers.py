@@ -13,7 +13,6 @@ import keyring
 import pytest
 
 from desktop_app.cli import main as cli_main
-from desktop_app.cli import providers as providers_cli
 from tests.cli_helpers import ROOT, backstage, events_of
 from tests.servers import anthropic_wire, ollama_wire
 from tests.servers import openai_wire as wire
@@ -117,16 +116,6 @@ def test_in_one_process_the_key_is_stored_and_listed(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The test keychain lives in memory per process, so add and list run in this one."""
-    original = cli_main.build_parser
-
-    def build_parser():  # type: ignore[no-untyped-def]
-        parser = original()
-        sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-        if "providers" not in sub.choices:  # type: ignore[attr-defined]
-            providers_cli.register(sub, cli_main._common_options(suppress=True))
-        return parser
-
-    monkeypatch.setattr(cli_main, "build_parser", build_parser)
     monkeypatch.setenv("CLAUDE_TEST_KEY", KEY)
     args = ["providers", "add", "claude", "--preset", "anthropic", "--api-key-env", "CLAUDE_TEST_KEY"]
     assert cli_main.main(args) == 0
