@@ -56,10 +56,14 @@ def run(cmd: Sequence[str | os.PathLike[str]], **kwargs: object) -> None:
 
 def onedir(dist: Path, work: Path) -> Path:
     """PyInstaller's onedir build: ``dist/backstage`` (on macOS also ``dist/Backstage.app``)."""
+    # A private cache: PyInstaller's shared one (stripped copies of every library) is not safe for
+    # two builds at once, and a half-written library there ends up in the bundle.
+    env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(work / "pyinstaller-cache")}
     run(
         [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN"]
         + ["--distpath", dist, "--workpath", work / "pyinstaller", HERE / "backstage.spec"],
         cwd=ROOT,
+        env=env,
     )
     return dist / ("Backstage.app" if sys.platform == "darwin" else "backstage")
 
