@@ -17,19 +17,18 @@ reader must not block). Promises:
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..tools.approvals import ApprovalPolicy, ApprovalRequest, refusal_text
-from ..tools.base import Risk, ToolResult
+from ..tools.approvals import ApprovalPolicy
+from ..tools.base import ToolResult
 from ..tools.registry import ToolRegistry
 from . import events as ev
-from .context import SERVER_REJECTION_MARGIN, SOURCES_HEADER, ContextBudget, Fitted
+from .context import SERVER_REJECTION_MARGIN, ContextBudget, Fitted
 from .conversation import (
     AssistantMessage,
     ChatRequest,
@@ -43,7 +42,7 @@ from .conversation import (
 from .errors import BackstageError, ContextTooLongError, ProviderError, describe
 from .provenance import check_answer, sources_from_result
 from .retry import RetryPolicy
-from .sources import SourceRecord, utc_now_iso
+from .sources import utc_now_iso
 from .stream import (
     Provider,
     ReasoningChunk,
@@ -54,11 +53,10 @@ from .stream import (
     ToolCallComplete,
 )
 from .tokens import count_text
+from .tool_calls import ToolCallRunner, text_for_model
 
 Emit = ev.Emit
 E = TypeVar("E", bound=ev.Event)
-
-PREVIEW_CHARS = 4000
 
 CITATION_INSTRUCTIONS = (
     "When you use a fact from a tool result, cite its source with the number the result lists, "
@@ -129,10 +127,10 @@ class Turn:
         self._streamed = False
         self._current_index = len(conversation.messages)
         self._last_trims: tuple[tuple[str, int], ...] = ()
-        self._turn_sources: dict[str, tuple[SourceRecord, ...]] = {}
-        self._open_calls: dict[str, str] = {}  # call_id -> name, from tool_call_started to tool_finished
         self._last_sent: tuple[Message, ...] = ()
-        self._semaphore = asyncio.Semaphore(max(1, loop.config.tool_concurrency))
+        self._calls = ToolCallRunner(
+            loop.tools, loop.approvals, conversation, self._emit, concurrency=loop.config.tool_concurrency
+        )
 
     # -- public -------------------------------------------------------------
 
@@ -168,17 +166,17 @@ class Turn:
                 raise
             self._runner.uncancel()
             self._keep_partial()
-            self._close_open_calls("Stopped")
+            self._calls.close_open("Stopped")
             stop_reason = "cancelled"
         except BackstageError as exc:
             self._keep_partial()
-            self._close_open_calls("Not run")
+            self._calls.close_open("Not run")
             self._emit(ev.ErrorEvent, error_kind=exc.kind, message=exc.message, detail=exc.detail)
             stop_reason = "error"
         except Exception as exc:  # a bug of ours still ends the turn in words, keeping the text
             err = describe(exc)
             self._keep_partial()
-            self._close_open_calls("Not run")
+            self._calls.close_open("Not run")
             self._emit(ev.ErrorEvent, error_kind=err.kind, message=err.message, detail=err.detail)
             stop_reason = "error"
         return self._emit(ev.TurnFinished, text=self.text, cycles=self._cycle, stop_reason=stop_reason)
@@ -228,12 +226,12 @@ class Turn:
 
     def _check_provenance(self) -> None:
         """After the answer: which sentences rest on which source the model actually saw."""
-        if not self._turn_sources or not self.text.strip():
+        if not self._calls.sources or not self.text.strip():
             return
         sent = {m.call_id: m.text for m in self._last_sent if isinstance(m, ToolResultMessage)}
         texts = [
             text
-            for call_id, records in self._turn_sources.items()
+            for call_id, records in self._calls.sources.items()
             for text in sources_from_result(records, sent.get(call_id))
         ]
         report = check_answer(self.text, texts)
@@ -283,13 +281,12 @@ class Turn:
                         self._emit(ev.ReasoningDelta, text=delta.text)
                     elif isinstance(delta, ToolCallBegin):
                         if allow_tools:
-                            self._open_calls[delta.call_id] = delta.name
-                            self._emit(ev.ToolCallStarted, call_id=delta.call_id, name=delta.name)
+                            self._calls.began(delta.call_id, delta.name)
                     elif isinstance(delta, ToolCallComplete):
                         if allow_tools:
                             call = ToolCall(delta.call_id, delta.name, delta.arguments)
                             task = group.create_task(
-                                self._run_call(call), name=f"tool:{call.name}:{call.call_id}"
+                                self._calls.run(call), name=f"tool:{call.name}:{call.call_id}"
                             )
                             pending.append(_PendingCall(call, task))
                     elif isinstance(delta, StreamEnd):
@@ -324,7 +321,7 @@ class Turn:
                 result = ToolResult(f"{entry.call.name} was stopped before it finished.", is_error=True)
             self.conversation.messages.append(
                 ToolResultMessage(
-                    entry.call.call_id, entry.call.name, self._text_for_model(result), result.is_error
+                    entry.call.call_id, entry.call.name, text_for_model(result), result.is_error
                 )
             )
 
@@ -376,102 +373,6 @@ class Turn:
                 if close is not None:
                     await close()
 
-    # -- tools --------------------------------------------------------------
-
-    async def _run_call(self, call: ToolCall) -> ToolResult:
-        registry = self.loop.tools
-        args, problem = registry.parse_arguments(call.name, call.arguments)
-        self._emit(
-            ev.ToolCallReady, call_id=call.call_id, name=call.name, arguments=_shown_arguments(args, call)
-        )
-        tool = registry.get(call.name)
-        if problem is not None or tool is None or args is None:
-            return self._finish_tool(call, ToolResult(problem or "Unknown tool.", is_error=True), 0.0, "")
-
-        policy = self.loop.approvals
-        request = ApprovalRequest(call.call_id, tool, args)
-        if policy.needs_user(tool):
-            self._emit(
-                ev.ApprovalRequested,
-                call_id=call.call_id,
-                name=call.name,
-                arguments=args,
-                risk=str(tool.risk),
-                summary=tool.status(args),
-            )
-        decision = await policy.decide(request)
-        if tool.risk is not Risk.READ_ONLY:
-            self._emit(
-                ev.ApprovalDecided,
-                call_id=call.call_id,
-                approved=decision.approved,
-                decided_by=decision.decided_by,
-                scope=decision.scope,
-            )
-        if not decision.approved:
-            refused = ToolResult(refusal_text(call.name), is_error=True)
-            return self._finish_tool(call, refused, 0.0, f"Not run: {call.name} needs your approval")
-        if decision.arguments is not None:
-            args = decision.arguments
-
-        async with self._semaphore:
-            self._emit(ev.ToolStarted, call_id=call.call_id, name=call.name, status=tool.status(args))
-            started = time.monotonic()
-            try:
-                result = await registry.execute(tool, args)
-            except asyncio.CancelledError:
-                # Readers close the tool's row with a word, not by guessing from turn_finished.
-                stopped = ToolResult(f"{call.name} was stopped before it finished.", is_error=True)
-                self._finish_tool(call, stopped, time.monotonic() - started, "Stopped")
-                raise
-            duration = time.monotonic() - started
-        status = (
-            result.text.splitlines()[0][:200]
-            if result.is_error and result.text
-            else tool.done_status(args, result)
-        )
-        return self._finish_tool(call, result, duration, status)
-
-    def _close_open_calls(self, status: str) -> None:
-        """Calls that never reached a result (args still streaming, awaiting approval) still end in an event."""
-        for call_id, name in list(self._open_calls.items()):
-            message = (
-                f"{name} did not run: the answer was {'stopped' if status == 'Stopped' else 'interrupted'}."
-            )
-            self._finish_tool(ToolCall(call_id, name, ""), ToolResult(message, is_error=True), 0.0, status)
-
-    def _finish_tool(self, call: ToolCall, result: ToolResult, duration: float, status: str) -> ToolResult:
-        self._open_calls.pop(call.call_id, None)
-        sources = tuple(self._number_source(s) for s in result.sources)
-        result = replace(result, sources=sources)
-        if sources:
-            self._turn_sources[call.call_id] = sources
-        self._emit(
-            ev.ToolFinished,
-            call_id=call.call_id,
-            name=call.name,
-            ok=not result.is_error,
-            result_preview=_preview(self._text_for_model(result)),
-            result_tokens=count_text(self._text_for_model(result)),
-            sources=sources,
-            duration=duration,
-            status=status or (result.text.splitlines()[0][:200] if result.text else ""),
-        )
-        return result
-
-    def _number_source(self, source: SourceRecord) -> SourceRecord:
-        number = self.conversation.next_source_id
-        self.conversation.next_source_id += 1
-        return replace(source, id=number, retrieved_at=source.retrieved_at or utc_now_iso())
-
-    @staticmethod
-    def _text_for_model(result: ToolResult) -> str:
-        """The result as injected: its text, then its sources with the ids the model may cite."""
-        if not result.sources:
-            return result.text
-        lines = [f"[{s.id}] {s.title}" + (f" <{s.url}>" if s.url else "") for s in result.sources]
-        return f"{result.text}\n\n{SOURCES_HEADER}\n" + "\n".join(lines)
-
     # -- events -------------------------------------------------------------
 
     def _add_text(self, text: str) -> None:
@@ -495,16 +396,3 @@ class Turn:
         event = cls(t=time.monotonic() - self._start, turn_id=self.turn_id, cycle=self._cycle, **fields)
         self._emit_to(event)
         return event
-
-
-def _shown_arguments(args: dict[str, Any] | None, call: ToolCall) -> Any:
-    if args is not None:
-        return args
-    try:
-        return json.loads(call.arguments)
-    except (json.JSONDecodeError, ValueError):
-        return call.arguments
-
-
-def _preview(text: str) -> str:
-    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
