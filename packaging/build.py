@@ -36,7 +36,7 @@ bundle = importlib.util.module_from_spec(_spec)
 sys.modules["backstage_bundle"] = bundle
 _spec.loader.exec_module(bundle)
 
-ICONS = ROOT / "resources" / "icons"
+ICONS = bundle.resources_root() / "icons"
 HICOLOR_SIZES = (16, 32, 48, 64, 128, 256, 512)
 DESKTOP_FILE = "backstage.desktop"
 METAINFO = f"{bundle.APP_ID}.metainfo.xml"

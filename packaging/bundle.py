@@ -25,6 +25,16 @@ HERE = ROOT / "packaging"
 APP_ID = "io.github.backstage.Backstage"
 
 
+def resources_root() -> Path:
+    """The checkout's resources folder, found as the app finds it (desktop_app/resources.py), so the
+    bundle follows the folder if it moves (e.g. into the package, for wheels)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from desktop_app.resources import resources_dir
+
+    return resources_dir()
+
+
 @dataclass(frozen=True)
 class Project:
     name: str
@@ -245,7 +255,7 @@ def resource_datas() -> list[tuple[str, str]]:
 
     The .ico and .icns files are for installers only and stay out of the bundle.
     """
-    res = ROOT / "resources"
+    res = resources_root()
     pairs = [(str(p), "resources/encodings") for p in sorted((res / "encodings").glob("*.tiktoken"))]
     pairs.append((str(res / "icons" / "backstage.svg"), "resources/icons"))
     pairs += [(str(p), "resources/icons/png") for p in sorted((res / "icons" / "png").glob("*.png"))]
