@@ -278,6 +278,33 @@ def test_appimage_without_appimagetool_says_why(build: ModuleType, tmp_path: Pat
         build.appimage(tmp_path / "dist", tmp_path / "work", reuse=True)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="AppImages are built on Linux")
+def test_appimage_appdir_layout(build: ModuleType, tmp_path: Path, monkeypatch) -> None:
+    """The AppDir handed to appimagetool (faked here: the real one is not in any registry we reach)."""
+    dist, work = tmp_path / "dist", tmp_path / "work"
+    (dist / "backstage").mkdir(parents=True)
+    (dist / "backstage" / "backstage").write_text("#!/bin/sh\n", encoding="utf-8")
+    seen = tmp_path / "seen.txt"
+    tool = tmp_path / "appimagetool"
+    tool.write_text(f'#!/bin/sh\nfind "$2" | sort > {seen}\ntouch "$3"\n', encoding="utf-8")
+    tool.chmod(0o755)
+    monkeypatch.setenv("APPIMAGETOOL", str(tool))
+    out = build.appimage(dist, work, reuse=True)
+    assert out.is_file() and out.name.startswith("Backstage-") and out.suffix == ".AppImage"
+    appdir = work / "AppDir"
+    files = {line.removeprefix(str(appdir)) for line in seen.read_text(encoding="utf-8").splitlines()}
+    for path in (
+        "/AppRun",
+        "/backstage.desktop",
+        "/backstage.png",
+        "/.DirIcon",
+        "/usr/lib/backstage/backstage",
+    ):
+        assert path in files, path
+    assert f"/usr/share/metainfo/{build.METAINFO}" in files
+    assert os.access(appdir / "AppRun", os.X_OK)
+
+
 # --- Windows and macOS ---------------------------------------------------------------------------
 
 
