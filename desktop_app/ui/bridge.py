@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 
 from ..core import events as ev
 from ..core.conversation import Conversation
@@ -55,6 +56,7 @@ class Bridge(QObject):
         self._early_answers: dict[str, Decision] = {}
         self._closed = False
         self._closing: set[asyncio.Task[None]] = set()  # handles kept so no task is collected mid-flight
+        self._readers: list[Callable[[ev.Event], None]] = []
         self.new_chat()
 
     # -- intents --------------------------------------------------------------
@@ -65,11 +67,22 @@ class Bridge(QObject):
 
     def new_chat(self) -> None:
         """Forget the conversation (and its "allow for this chat" grants); stops a running turn."""
+        self.open_conversation(Conversation(id=uuid.uuid4().hex))
+
+    def open_conversation(self, conversation: Conversation) -> None:
+        """Continue ``conversation`` (e.g. one read back from the history) from the next message on.
+
+        Stops a running turn; "allow for this chat" grants start empty, as in a new chat.
+        """
         self.stop()
-        self.conversation = Conversation(id=uuid.uuid4().hex)
+        self.conversation = conversation
         # A fresh policy per chat: grants given in one chat never leak into the next.
         policy = ApprovalPolicy(ApprovalMode.ASK, ask_user=self._ask_user)
         self._agent = AgentLoop(self.provider, self.tools, self.config, approvals=policy)
+
+    def add_reader(self, reader: Callable[[ev.Event], None]) -> None:
+        """Hand every event to ``reader`` too (the history), synchronously and before the signal."""
+        self._readers.append(reader)
 
     def send(self, text: str) -> bool:
         """Start a turn answering ``text``; False (and nothing happens) if one is running or text is blank."""
@@ -129,6 +142,8 @@ class Bridge(QObject):
     def _emit(self, event: ev.Event) -> None:
         if isinstance(event, ev.ApprovalRequested):
             self._announced.add(event.call_id)
+        for reader in self._readers:
+            reader(event)
         self.event.emit(event)
 
     def _turn_done(self, task: asyncio.Task[ev.TurnFinished]) -> None:

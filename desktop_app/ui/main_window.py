@@ -13,6 +13,9 @@ from ..core import events as ev
 from . import theme
 from .chat.chat_view import ChatView
 from .composer import Composer
+from .history.banner import BannerArea
+from .history.controller import HistoryController
+from .history.window_history import WindowHistory
 from .modes import Mode
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .settings import WindowSettings
@@ -55,7 +58,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.addWidget(composer_area)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
-        self.setCentralWidget(self.splitter)
+        self.banners = BannerArea()  # notices that need no answer: a damaged history file, a locked one
+        central = QtWidgets.QWidget()
+        central_layout = QtWidgets.QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.banners)
+        central_layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
         self.timeline = TimelinePanel()
         self.dock = QtWidgets.QDockWidget("Timeline", self)
@@ -68,6 +78,9 @@ class MainWindow(QtWidgets.QMainWindow):
             | Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        # The history file is opened later, off the Qt thread (see session.py); events queue until then.
+        self.history = WindowHistory(self)
+        self.conversations = HistoryController(self, self.history)
 
         self._build_actions(mode)
         self.server_label = QtWidgets.QLabel()
@@ -87,7 +100,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """Connect the window to a chat's bridge (once; the bridge is owned by the window from now on)."""
         self._bridge = bridge
         bridge.setParent(self)
+        bridge.add_reader(self.history.record)  # stored in the order the loop said it, before any widget
         bridge.event.connect(self._on_event)
+        if self.conversations.pending_conversation is not None:  # a stored chat opened before connecting
+            bridge.open_conversation(self.conversations.pending_conversation)
+            self.conversations.pending_conversation = None
         bridge.busy_changed.connect(self.composer.set_busy)
         self.server_label.setText(server_label)
 
@@ -117,6 +134,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._bridge.approve(call_id, answer)
 
     def new_chat(self) -> None:
+        self.conversations.leave()
         if self._bridge is not None:
             self._bridge.new_chat()
         self.chat.clear()
@@ -132,6 +150,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_event(self, event: ev.Event) -> None:
         self.chat.apply(event)
         self.timeline.apply(event)
+        self.conversations.note_event(event)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -142,6 +161,7 @@ class MainWindow(QtWidgets.QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
+        toolbar.addAction(self.conversations.toggle_action)
         self.new_chat_action = self._action("New chat", "Ctrl+N", self.new_chat, "Start a new chat")
         toolbar.addAction(self.new_chat_action)
         toolbar.addSeparator()
@@ -187,12 +207,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, "Quit Backstage")
         # Esc stops the answer wherever the focus is (the composer handles it itself when focused).
         self.stop_action = self._action("Stop", "Esc", self.stop, "Stop the answer")
+        self._build_menu()
         for action in toolbar.actions():
             button = toolbar.widgetForAction(action)
             if isinstance(button, QtWidgets.QToolButton):
                 # Toolbar buttons skip Tab by default; every control must be reachable by keyboard.
                 button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
                 button.setAccessibleName(action.text().rstrip("…"))
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction(self.new_chat_action)
+        menu.addAction(self.conversations.search_action)
+        menu.addSeparator()
+        menu.addAction(self.conversations.import_action)
+        menu.addAction(self.conversations.export_md_action)
+        menu.addAction(self.conversations.export_json_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
 
     def _action(self, text: str, shortcut: str, slot: object, tip: str = "") -> QtGui.QAction:
         action = QtGui.QAction(text, self)
@@ -213,7 +245,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.resize(1180, 760)
         state = self.settings.bytes_value("window/state")
         if state is None or not self.restoreState(state):
-            self.resizeDocks([self.dock], [380], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.dock, self.conversations.dock], [380, 250], Qt.Orientation.Horizontal)
         splitter = self.settings.bytes_value("window/splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
             self.splitter.setSizes([10_000, 1])

@@ -43,6 +43,7 @@ def run_session(app: QtWidgets.QApplication, window: MainWindow, args: argparse.
 async def _session(args: argparse.Namespace, window: MainWindow) -> int:
     closed = asyncio.get_running_loop().create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
+    window.history.start_opening()  # in a worker thread; the chats list fills once it is open
     try:
         with _quit_on_signals(window):
             from . import connect  # the loop, tools and HTTP client: imported once the window is up
@@ -63,6 +64,7 @@ async def _session(args: argparse.Namespace, window: MainWindow) -> int:
             await window.bridge.aclose()
     finally:
         window.hide()
+        await window.history.aclose()  # every recorded event is written before the process ends
         window.deleteLater()
     return EXIT_OK
 

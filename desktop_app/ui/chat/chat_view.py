@@ -9,6 +9,8 @@ answer in sight unless the user scrolled up to read something older.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ...core import events as ev
 from .. import theme
 from ..modes import Mode
@@ -21,6 +23,7 @@ _BOTTOM_SLACK = 24  # px from the bottom that still counts as "following"
 
 class ChatView(QtWidgets.QScrollArea):
     approval_answered = Signal(str, str)
+    continue_requested = Signal(str)  # turn id of an interrupted turn to finish
 
     def __init__(self, mode: Mode = Mode.STATUS, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,6 +36,10 @@ class ChatView(QtWidgets.QScrollArea):
         self._turns: dict[str, TurnView] = {}
         self._dirty: set[TurnView] = set()
         self._follow = True
+        # While older turns are put above, the distance from the bottom is kept, so the text being
+        # read does not move; None once the reader scrolls.
+        self._from_bottom: int | None = None
+        self._restoring = False
 
         canvas = QtWidgets.QWidget()
         canvas.setObjectName("ChatCanvas")
@@ -96,6 +103,7 @@ class ChatView(QtWidgets.QScrollArea):
         self._turns.clear()
         self.empty_hint.show()
         self._follow = True
+        self._from_bottom = None
 
     # -- reading back -------------------------------------------------------------------------------
 
@@ -116,18 +124,58 @@ class ChatView(QtWidgets.QScrollArea):
         for turn in self._turns.values():
             turn.set_mode(mode)
 
+    def prepend(self, events: Sequence[ev.Event]) -> TurnView | None:
+        """An older turn rebuilt from its stored events, put above the others (history loads newest first).
+
+        The turn is made as a live one is and its events go through the same :meth:`TurnView.apply`.
+        What the reader is looking at stays put: the view keeps its distance from the bottom.
+        """
+        if not events or events[0].turn_id in self._turns:
+            return None
+        bar = self.verticalScrollBar()
+        follow, from_bottom = self._follow, bar.maximum() - bar.value()
+        turn = self._add_turn(events[0].turn_id)
+        self._column.removeWidget(turn)
+        self._column.insertWidget(1, turn)  # below the (hidden) empty hint, above every newer turn
+        self._turns = {turn.turn_id: turn, **{k: v for k, v in self._turns.items() if v is not turn}}
+        self._follow = follow
+        self._from_bottom = None if follow else from_bottom
+        for event in events:
+            turn.apply(event)
+        turn.flush()
+        return turn
+
+    def reveal(self, turn_id: str) -> bool:
+        """Scroll so the turn's question is at the top (a search hit was opened); False if not shown yet."""
+        turn = self._turns.get(turn_id)
+        if turn is None:
+            return False
+        self._follow = False
+        self._from_bottom = None
+        top = turn.mapTo(self.widget(), turn.rect().topLeft()).y()
+        self.verticalScrollBar().setValue(max(0, top - theme.SPACE_XL))
+        return True
+
     def _add_turn(self, turn_id: str) -> TurnView:
         self.empty_hint.hide()
         turn = TurnView(turn_id, self._mode)
         turn.approval_answered.connect(self.approval_answered)
+        turn.continue_requested.connect(self.continue_requested)
         self._column.insertWidget(self._column.count() - 1, turn)  # above the bottom stretch
         self._turns[turn_id] = turn
         self._follow = True  # a new message brings the view back to the newest answer
+        self._from_bottom = None
         return turn
 
     def _on_scrolled(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - _BOTTOM_SLACK
+        if not self._restoring:
+            self._from_bottom = None  # the reader moved: from now on the view stays where they put it
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._follow:
             self.verticalScrollBar().setValue(maximum)
+        elif self._from_bottom is not None:
+            self._restoring = True
+            self.verticalScrollBar().setValue(maximum - self._from_bottom)
+            self._restoring = False

@@ -18,6 +18,7 @@ from .. import theme
 from ..modes import Mode
 from ..qt import Qt, QtGui, QtWidgets, Signal
 from .answer_view import AnswerView
+from .interrupted_note import InterruptedNote
 from .reasoning_view import ReasoningView
 from .spinner import Spinner
 from .tool_call_view import ToolCallView
@@ -29,6 +30,7 @@ Segment = AnswerView | ReasoningView | ToolCallView | QtWidgets.QLabel
 
 class TurnView(QtWidgets.QWidget):
     approval_answered = Signal(str, str)
+    continue_requested = Signal(str)  # turn id: finish this interrupted answer
 
     def __init__(self, turn_id: str, mode: Mode, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +41,7 @@ class TurnView(QtWidgets.QWidget):
         self._segments: list[Segment] = []
         self._tools: dict[str, ToolCallView] = {}
         self._retry_note: QtWidgets.QLabel | None = None
+        self.interrupted_note: InterruptedNote | None = None
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -130,6 +133,18 @@ class TurnView(QtWidgets.QWidget):
         elif isinstance(event, ev.TurnFinished):
             self._finish(event)
 
+    def mark_interrupted(self, can_continue: bool) -> None:
+        """A stored turn that never finished (the app was closed or killed): say so, maybe offer Continue."""
+        self.flush()
+        self._clear_transient()
+        self._finish_text()
+        self.waiting.hide()
+        for view in self._tools.values():
+            view.stop_waiting()
+        self.interrupted_note = InterruptedNote(can_continue)
+        self.interrupted_note.continue_requested.connect(lambda: self.continue_requested.emit(self.turn_id))
+        self._add(self.interrupted_note)
+
     def flush(self) -> bool:
         """Render queued text; True if anything changed."""
         changed = False
@@ -142,7 +157,7 @@ class TurnView(QtWidgets.QWidget):
 
     @property
     def running(self) -> bool:
-        return self.finished is None
+        return self.finished is None and self.interrupted_note is None
 
     def answer_text(self) -> str:
         """The answer as rendered, all text segments joined."""

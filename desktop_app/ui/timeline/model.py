@@ -110,6 +110,31 @@ class TimelineModel:
     def rows(self) -> list[CycleRow]:
         return [row for turn in self.turns for row in turn.rows]
 
+    def prepend(self, events: list[ev.Event]) -> None:
+        """Older turns' events (oldest first), put above the turns already here (history loads newest first)."""
+        older = TimelineModel()
+        for event in events:
+            older.apply(event)
+        self.turns[0:0] = [t for t in older.turns if t.turn_id not in self._by_id]
+        for mine, theirs in ((self._by_id, older._by_id), (self._tools, older._tools)):
+            for key, value in theirs.items():
+                mine.setdefault(key, value)  # type: ignore[arg-type]
+        for key, row in older._tool_rows.items():
+            self._tool_rows.setdefault(key, row)
+
+    def mark_interrupted(self, turn_id: str) -> None:
+        """A stored turn that never finished: it ends where its last event was, its open spans with it."""
+        track = self._by_id.get(turn_id)
+        if track is None or track.end is not None:
+            return
+        track.end, track.stop_reason = track.last_t, "interrupted"
+        for row in track.rows:
+            if row.end is None:
+                row.end = track.end
+            for tool in row.tools:
+                if tool.start is not None and tool.end is None:
+                    tool.end, tool.status = max(tool.start, track.end), "Interrupted"
+
     def apply(self, event: ev.Event) -> bool:
         """Take one event; True if anything drawn changed."""
         if isinstance(event, ev.TurnStarted):

@@ -36,6 +36,10 @@ class TimelinePanel(QtWidgets.QSplitter):
     def apply(self, event: ev.Event) -> None:
         self.view.apply(event)
 
+    def prepend(self, events: list[ev.Event], interrupted: frozenset[str] = frozenset()) -> None:
+        """Older stored turns (their events, oldest first) above the ones shown."""
+        self.view.prepend(events, interrupted)
+
     def clear(self) -> None:
         self.view.clear()
         self.details.clear()

@@ -55,6 +55,14 @@ class TimelineView(QtWidgets.QWidget):
             self._fit()
             self.update()
 
+    def prepend(self, events: list[ev.Event], interrupted: frozenset[str] = frozenset()) -> None:
+        """Stored turns (oldest first) above those shown; replayed turns are not live, so no "now" moves them."""
+        self.model.prepend(events)
+        for turn_id in interrupted:
+            self.model.mark_interrupted(turn_id)
+        self._fit()
+        self.update()
+
     def clear(self) -> None:
         self.model.clear()
         self._anchors.clear()
@@ -162,6 +170,8 @@ class TimelineView(QtWidgets.QWidget):
         p.setPen(t.text)
         seconds = turn.end if turn.end is not None else turn.last_t
         right = f"{seconds:.1f} s" + ("" if turn.end is not None else " …")
+        if turn.stop_reason == "interrupted":
+            right += " · interrupted"
         rect = item.rect.adjusted(0, 4, 0, -4)
         p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
         metrics = QtGui.QFontMetrics(font)

@@ -1,0 +1,188 @@
+"""The history in the window: the sidebar dock, reopening stored chats, Continue, export and import.
+
+:class:`HistoryController` is the window's half of the history; the window
+gives it every event (:meth:`note_event`) and asks it to forget the shown chat
+(:meth:`leave`). Opening a conversation reads its events in a worker thread,
+hands the model-facing history to the bridge (so the next message continues
+it) and replays the events into the chat and the timeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from ...core import events as ev
+from ...core.conversation import Conversation
+from ..qt import QObject, Qt, QtGui, QtWidgets
+from .replay import ConversationReplay
+from .sidebar import Sidebar
+from .transfer import export_conversation, import_conversation
+from .window_history import WindowHistory
+
+if TYPE_CHECKING:
+    from ..main_window import MainWindow
+
+CONTINUE_TEXT = "Continue."
+
+
+class HistoryController(QObject):
+    def __init__(self, window: MainWindow, history: WindowHistory) -> None:
+        super().__init__(window)
+        self.window = window
+        self.history = history
+        self.replay: ConversationReplay | None = None
+        self.pending_conversation: Conversation | None = None  # opened before a server was connected
+        self._opening = ""  # the conversation asked for last: a slower earlier load must not win
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+        self.sidebar = Sidebar(history)
+        self.dock = QtWidgets.QDockWidget("Chats", window)
+        self.dock.setObjectName("ChatsDock")
+        self.dock.setAccessibleName("Chats panel")
+        self.dock.setWidget(self.sidebar)
+        self.dock.setAllowedAreas(
+            Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.dock.setFeatures(
+            QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+
+        self.sidebar.open_requested.connect(lambda cid, turn: self.spawn(self.open(cid, turn)))
+        self.sidebar.export_requested.connect(lambda cid, fmt: self.spawn(self.export(cid, fmt)))
+        self.sidebar.deleted.connect(self._deleted)
+        window.chat.continue_requested.connect(self.continue_turn)
+        history.problem.connect(self._problem)
+
+        self.search_action = self._action("Search chats", "Ctrl+K", self.focus_search)
+        self.toggle_action = self.dock.toggleViewAction()
+        self.toggle_action.setText("Chats")
+        self.toggle_action.setShortcut(QtGui.QKeySequence("Ctrl+B"))
+        self.toggle_action.setToolTip("Show or hide the list of chats (Ctrl+B)")
+        self.import_action = self._action("Import conversation…", "", lambda: self.spawn(self.import_()))
+        self.export_md_action = self._action(
+            "Export as Markdown…", "", lambda: self.spawn(self.export(self.current_id, "md"))
+        )
+        self.export_json_action = self._action(
+            "Export as JSON…", "", lambda: self.spawn(self.export(self.current_id, "json"))
+        )
+
+    # -- what the window tells it -------------------------------------------------------------
+
+    @property
+    def current_id(self) -> str:
+        """The conversation in the chat (its id even before its first message is stored)."""
+        if self.window.connected:
+            return self.window.bridge.conversation.id
+        return self.pending_conversation.id if self.pending_conversation else ""
+
+    def note_event(self, event: ev.Event) -> None:
+        self.sidebar.note_event(event)
+
+    def leave(self) -> None:
+        """The chat is cleared (New chat): stop rebuilding the old one."""
+        self._stop_replay()
+        self.pending_conversation = None
+        self._opening = ""
+        self.sidebar.set_current("")
+
+    def focus_search(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+        self.sidebar.focus_search()
+
+    # -- intents ---------------------------------------------------------------------------------
+
+    async def open(self, conversation_id: str, reveal_turn: str = "") -> bool:
+        """Show a stored conversation and make it the one the next message continues."""
+        if conversation_id == self.current_id:  # already shown, maybe live: never rebuild (or stop) it
+            if reveal_turn and not self.window.chat.reveal(reveal_turn) and self.replay is not None:
+                self.replay.reveal(reveal_turn)
+            return True
+        self._opening = conversation_id
+        stored = await self.history.load(conversation_id)
+        if stored is None or self._opening != conversation_id:
+            return False
+        window = self.window
+        self._stop_replay()
+        if window.connected:
+            window.bridge.open_conversation(stored.conversation)
+        else:
+            self.pending_conversation = stored.conversation
+        window.chat.clear()
+        window.timeline.clear()
+        self.replay = ConversationReplay(
+            window.chat, window.timeline, stored.events, stored.interrupted, reveal_turn, parent=self
+        )
+        self.replay.start()
+        self.sidebar.set_current(conversation_id)
+        return True
+
+    def continue_turn(self, turn_id: str) -> None:
+        """Finish an interrupted answer in its own conversation.
+
+        With a partial answer or tool results saved, the model is sent "Continue.": it sees
+        what it had written and what the tools returned, so it carries on without redoing
+        them. With nothing saved after the question, the question itself is asked again.
+        """
+        turn = next((t for t in self.window.chat.turns() if t.turn_id == turn_id), None)
+        if turn is None or turn.interrupted_note is None:
+            return
+        started = next((e for e in turn.events if isinstance(e, ev.TurnStarted)), None)
+        partial = any(isinstance(e, ev.TextDelta | ev.ToolFinished) for e in turn.events)
+        text = CONTINUE_TEXT if partial or started is None else started.user_text
+        if self.window.send(text):
+            turn.interrupted_note.continued()
+        else:
+            self.window.statusBar().showMessage("Connect to a model server to continue this answer.", 6000)
+
+    async def export(self, conversation_id: str, fmt: str) -> None:
+        row = self.sidebar.model.row(conversation_id)
+        if not conversation_id or row is None:
+            self.window.statusBar().showMessage("There is nothing saved to export yet.", 5000)
+            return
+        path = await export_conversation(self.window, self.history, conversation_id, fmt, row.title)
+        if path is not None:
+            self.window.statusBar().showMessage(f"Exported to {path}", 8000)
+
+    async def import_(self) -> None:
+        conversation_id = await import_conversation(self.window, self.history)
+        if conversation_id:
+            self.sidebar.reload()
+            await self.open(conversation_id)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _deleted(self, conversation_id: str) -> None:
+        if conversation_id == self.current_id:
+            self.window.new_chat()
+
+    def _problem(self, message: str) -> None:
+        actions = []
+        if not self.history.ready:  # locked: trying again later is what helps
+            actions.append(("Try again", lambda: self.history.start_opening()))
+        self.window.banners.show_message(message, actions)
+
+    def _stop_replay(self) -> None:
+        if self.replay is not None:
+            self.replay.stop()
+            self.replay.deleteLater()
+            self.replay = None
+
+    def _action(self, text: str, shortcut: str, slot: Any) -> QtGui.QAction:
+        action = QtGui.QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+            action.setToolTip(f"{text} ({shortcut})")
+        action.triggered.connect(slot)
+        self.window.addAction(action)
+        return action

@@ -1,0 +1,184 @@
+"""The window's link to the history file: opened off the Qt thread, fed every event, closed on quit.
+
+The window records exactly what the CLI records: every core event, in order,
+through the batched :class:`~desktop_app.storage.writer.EventWriter`, so a
+conversation begun in the terminal opens here and vice versa. :meth:`record`
+only queues (it runs on the per-token path); every other call to the database
+runs in a worker thread, so the Qt thread never waits on SQLite.
+
+Events that arrive before the file is open (a ``--prompt`` sent at start) are
+kept and written once it is. If the file cannot be opened (locked by another
+process), :attr:`problem` carries the plain-language reason and the window
+works on, unsaved, until :meth:`open` succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from ...core import events as ev
+from ...core.conversation import Conversation
+from ...core.errors import BackstageError
+from ...storage.recovery import open_history
+from ...storage.replay import interrupted_turns, messages_from_events, next_source_id
+from ...storage.store import ConversationRow, HistoryDB, SearchHit
+from ...storage.writer import EventWriter
+from ..qt import QObject, Signal
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+# Search matches are marked with private-use characters: a user's own « or » in a
+# message must not be taken for a mark (the store's default marks).
+MARK_START, MARK_END = "\ue000", "\ue001"
+_MAX_UNSAVED = 200_000  # events kept while the file is not open; beyond that memory matters more
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    """A conversation read back: what the views replay and what the model is sent next."""
+
+    row: ConversationRow
+    events: list[ev.Event]
+    conversation: Conversation
+    interrupted: list[str]
+
+
+def _load(db: HistoryDB, conversation_id: str) -> StoredConversation | None:
+    row = db.get_conversation(conversation_id)
+    if row is None:
+        return None
+    events = db.get_events(conversation_id)
+    conversation = Conversation(
+        id=conversation_id, messages=messages_from_events(events), next_source_id=next_source_id(events)
+    )
+    return StoredConversation(row, events, conversation, interrupted_turns(events))
+
+
+class WindowHistory(QObject):
+    """Owns the history database and its writer for the window's process.
+
+    ``opened`` fires once the file is open (the sidebar lists conversations then).
+    ``problem`` carries a plain-language message for a banner: a damaged file
+    that was set aside, a locked file, a write that failed.
+    """
+
+    opened = Signal()
+    problem = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db: HistoryDB | None = None
+        self.path: Path | None = None
+        self._writer: EventWriter | None = None
+        self._unsaved: list[tuple[str, ev.Event]] = []
+        self._turns: dict[str, str] = {}  # turn id → conversation id, for the events after turn_started
+        self._opening: asyncio.Task[None] | None = None
+        self._closed = False
+        self._write_error_shown = False
+
+    @property
+    def ready(self) -> bool:
+        return self.db is not None
+
+    # -- life -------------------------------------------------------------------------------
+
+    def start_opening(self, path: str | Path | None = None) -> asyncio.Task[None]:
+        """Open the file in the background (the handle is kept: :meth:`aclose` waits for it)."""
+        if self._opening is None or self._opening.done():
+            self._opening = asyncio.get_running_loop().create_task(self.open(path), name="open-history")
+        return self._opening
+
+    async def open(self, path: str | Path | None = None) -> None:
+        """Open (or retry opening) the history; a failure becomes :attr:`problem`, never an exception."""
+        if self.db is not None or self._closed:
+            return
+        try:
+            db, notice = await asyncio.to_thread(open_history, path)
+        except BackstageError as exc:
+            log.warning("history not opened: %s", exc.detail or exc.message)
+            self.problem.emit(f"{exc.message} Until then, this window's chats are not saved.")
+            return
+        if self._closed:  # the window closed while the file was opening
+            await asyncio.to_thread(db.close)
+            return
+        loop = asyncio.get_running_loop()
+        self.db, self.path = db, db.path
+        self._writer = EventWriter(
+            db, on_error=lambda exc: loop.call_soon_threadsafe(self._write_failed, exc)
+        )
+        for conversation_id, event in self._unsaved:
+            self._writer.submit(conversation_id, event)
+        self._unsaved.clear()
+        if notice:
+            self.problem.emit(notice)
+        self.opened.emit()
+
+    async def aclose(self) -> None:
+        """Write everything recorded, then close the file. Safe to call twice."""
+        self._closed = True
+        if self._opening is not None and not self._opening.done():
+            await asyncio.shield(self._opening)  # a thread cannot be cancelled: let it finish
+        writer, db = self._writer, self.db
+        self._writer = self.db = None
+        if writer is not None:
+            await asyncio.to_thread(writer.close)
+        if db is not None:
+            await asyncio.to_thread(db.close)
+
+    # -- recording (the per-token path) ------------------------------------------------------
+
+    def record(self, event: ev.Event) -> None:
+        """Queue ``event`` for its conversation; never blocks."""
+        if isinstance(event, ev.TurnStarted):
+            self._turns[event.turn_id] = event.conversation_id
+        conversation_id = self._turns.get(event.turn_id)
+        if conversation_id is None:
+            return
+        if isinstance(event, ev.TurnFinished):
+            del self._turns[event.turn_id]  # nothing of a turn comes after its end
+        if self._writer is not None:
+            self._writer.submit(conversation_id, event)
+        elif not self._closed and len(self._unsaved) < _MAX_UNSAVED:
+            self._unsaved.append((conversation_id, event))
+
+    async def flush(self) -> None:
+        """Until everything recorded so far is committed (tests, export of the open chat)."""
+        if self._writer is not None:
+            await self._writer.aflush()
+
+    def _write_failed(self, exc: BackstageError) -> None:
+        if not self._write_error_shown:  # one banner is enough; the log has every failure
+            self._write_error_shown = True
+            self.problem.emit(f"Part of this chat could not be saved. {exc.message}")
+
+    # -- reading and changing, each in a worker thread ----------------------------------------
+
+    async def call(self, method: Callable[..., _T], *args: object) -> _T | None:
+        """Run a :class:`HistoryDB` method off the Qt thread; a failure is reported and gives None."""
+        if self.db is None:
+            return None
+        try:
+            return await asyncio.to_thread(method, *args)
+        except BackstageError as exc:
+            log.warning("history call %s failed: %s", getattr(method, "__name__", method), exc.detail)
+            self.problem.emit(exc.message)
+            return None
+
+    async def list_page(self, offset: int, limit: int) -> list[ConversationRow] | None:
+        db = self.db
+        return None if db is None else await self.call(db.list_conversations, limit, offset)
+
+    async def search(self, text: str, limit: int = 50) -> list[SearchHit] | None:
+        db = self.db
+        return None if db is None else await self.call(db.search, text, limit, (MARK_START, MARK_END))
+
+    async def load(self, conversation_id: str) -> StoredConversation | None:
+        """A stored conversation with its events, its model-facing history and its interrupted turns."""
+        db = self.db
+        return None if db is None else await self.call(_load, db, conversation_id)
