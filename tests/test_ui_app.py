@@ -20,8 +20,7 @@ import pytest
 
 from desktop_app.providers.openai_compat import OpenAICompatProvider
 from desktop_app.tools.builtin import builtin_tools
-from desktop_app.ui.dialogs.server_dialog import ServerDialog
-from desktop_app.ui.settings import ServerSettings
+from desktop_app.tools.catalog import DEFAULT_TOOL_NAMES
 from tests.servers import openai_wire as wire
 from tests.servers.scripted import Chunk, Response, ScriptedServer
 from tests.ui_helpers import aio, make_window, wait_finished  # noqa: F401 (aio is a fixture)
@@ -50,22 +49,6 @@ def test_real_provider_streams_a_tool_call_and_an_answer(aio, qtbot) -> None:  #
         assert set(advertised) == {t.name for t in builtin_tools()}
         closing = aio.create_task(window.bridge.aclose())
         qtbot.waitUntil(closing.done, timeout=5000)
-
-
-def test_server_dialog_checks_settings_before_closing(aio, qtbot) -> None:  # noqa: F811
-    dialog = ServerDialog(ServerSettings())
-    qtbot.addWidget(dialog)
-    dialog.base_url.setText("127.0.0.1:8080")
-    dialog.model.setText("m")
-    dialog.accept()
-    qtbot.waitUntil(lambda: dialog.problem.isVisibleTo(dialog))
-    assert "http://" in dialog.problem.text()
-    assert dialog.result() != dialog.DialogCode.Accepted
-    dialog.base_url.setText("http://127.0.0.1:8080/v1")
-    with qtbot.waitSignal(dialog.accepted, timeout=3000):
-        dialog.accept()
-    assert dialog.provider is not None
-    assert dialog.settings() == ServerSettings("openai", "http://127.0.0.1:8080/v1", "m", "")
 
 
 # -- the window as its own process ---------------------------------------------------------------
@@ -124,7 +107,8 @@ def test_window_process_answers_the_prompt_then_quits_on_sigterm(tmp_path: Path)
     assert code == 0 and err == "" and out == ""
     assert took < QUIT_WITHIN
     assert request["messages"][-1] == {"role": "user", "content": "Say hello"}
-    assert {t["function"]["name"] for t in request["tools"]} == {t.name for t in builtin_tools()}
+    # The window offers what `ask` offers by default (the read-only tools; Settings → Tools adds run_python).
+    assert {t["function"]["name"] for t in request["tools"]} == set(DEFAULT_TOOL_NAMES)
 
 
 @pytest.mark.slow

@@ -123,6 +123,22 @@ class Bridge(QObject):
         closing.add_done_callback(self._closing.discard)
         self.new_chat()
 
+    def reconfigure(self, provider: Provider, config: LoopConfig, tools: ToolRegistry | None = None) -> None:
+        """Answer the next message with this provider, model and tools; the conversation is kept.
+
+        A running turn finishes with what it started with; a replaced provider is closed after it.
+        """
+        old, running = self.provider, self._task
+        self.provider, self.config = provider, config
+        self.tools = tools if tools is not None else self.tools
+        self._agent = AgentLoop(provider, self.tools, config, approvals=self._agent.approvals)
+        if old is not provider:
+            closing = asyncio.get_running_loop().create_task(
+                _close_after(old, running), name="close-old-provider"
+            )
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+
     async def aclose(self, grace: float = 3.0) -> None:
         """Stop any turn, wait for it to finish its events, close the provider. Safe to call twice."""
         self._closed = True
@@ -168,3 +184,10 @@ class Bridge(QObject):
             return await future
         finally:
             self._pending_approvals.pop(request.call_id, None)
+
+
+async def _close_after(provider: Provider, turn: asyncio.Task[ev.TurnFinished] | None) -> None:
+    """Close ``provider`` once ``turn`` (which may still be streaming from it) has ended."""
+    if turn is not None and not turn.done():
+        await asyncio.wait({turn})
+    await provider.aclose()

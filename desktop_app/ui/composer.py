@@ -1,8 +1,12 @@
-"""Where the user writes: Enter sends, Shift+Enter adds a line; one button Send ↔ Stop (Esc is the window's)."""
+"""Where the user writes: Enter sends, Shift+Enter adds a line; one button Send ↔ Stop (Esc is the window's).
+
+Under the text sit the model picker (which model answers the next message) and the button.
+"""
 
 from __future__ import annotations
 
 from . import theme
+from .model_picker import ModelPicker
 from .qt import Qt, QtGui, QtWidgets, Signal
 
 _MAX_LINES = 8
@@ -29,9 +33,9 @@ class Composer(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("Composer")
         self._busy = False
-        layout = QtWidgets.QHBoxLayout(self)
+        layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(theme.SPACE_L, theme.SPACE_M, theme.SPACE_M, theme.SPACE_M)
-        layout.setSpacing(theme.SPACE_M)
+        layout.setSpacing(theme.SPACE_S)
         self.editor = _MessageEdit()
         self.editor.setPlaceholderText("Ask anything…  (Enter sends, Shift+Enter adds a line)")
         self.editor.setAccessibleName("Message")
@@ -46,8 +50,15 @@ class Composer(QtWidgets.QFrame):
         self.button.setToolTip("Send (Enter)")
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.button.clicked.connect(self._button_clicked)
+        self.model_picker = ModelPicker()
+        self.model_picker.hide()  # shown once a model server is connected (see model_controls)
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(theme.SPACE_M)
+        row.addWidget(self.model_picker)
+        row.addStretch(1)
+        row.addWidget(self.button)
         layout.addWidget(self.editor, 1)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(row)
         self._fit_height()
 
     @property

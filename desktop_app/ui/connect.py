@@ -20,8 +20,11 @@ from ..core.loop import LoopConfig
 from ..core.stream import Provider
 from ..tools.builtin import builtin_tools
 from ..tools.registry import ToolRegistry
+from . import model_controls
 from .bridge import Bridge
-from .dialogs.server_dialog import ServerDialog
+from .dialogs import provider_setup
+from .dialogs.onboarding import OnboardingDialog
+from .dialogs.tool_settings import load_tool_settings, window_tools
 from .main_window import MainWindow
 from .qt import QtWidgets
 from .settings import ServerSettings, WindowSettings
@@ -49,13 +52,28 @@ def attach(
     bridge = Bridge(provider, tools if tools is not None else ToolRegistry(builtin_tools()), config)
     bridge.event.connect(_log_event)
     window.attach(bridge, describe(server))
-    window.server_settings_requested.connect(lambda: _change_server(window))
+    model_controls.install(window, server)  # the model picker and Settings (Ctrl+,)
 
 
 async def connect_session(
     args: argparse.Namespace, settings: WindowSettings, window: MainWindow
+) -> tuple[Provider, ServerSettings, ToolRegistry] | None:
+    """The server to use and the tools to offer (None: the user declined onboarding).
+
+    The server comes from the command line, else the default configured provider,
+    else the server an older version saved, else onboarding (first run).
+    """
+    connected = await _connect_server(args, settings, window)
+    if connected is None:
+        return None
+    keychain = await provider_setup.shared_keychain()
+    tools = await asyncio.to_thread(lambda: window_tools(load_tool_settings(), keychain))
+    return connected[0], connected[1], ToolRegistry(tools)
+
+
+async def _connect_server(
+    args: argparse.Namespace, settings: WindowSettings, window: MainWindow
 ) -> tuple[Provider, ServerSettings] | None:
-    """The server to use: from the command line, else the saved one, else asked in a dialog (None: declined)."""
     options = session_options(args)
     if options.given:
         if not options.model:
@@ -65,15 +83,17 @@ async def connect_session(
         )
         # A bad option is a one-line CLI error, not a dialog. build_provider may read the keychain: off the loop.
         return await asyncio.to_thread(build_provider, options), server
+    configured = await provider_setup.open_default()
+    if configured is not None:
+        return configured
     saved = settings.server
     if saved.complete:
         with suppress(BackstageError):  # e.g. the key's variable is gone: ask again
             return await asyncio.to_thread(build_provider, _options(saved)), saved
-    dialog = ServerDialog(saved, window)
-    if not await dialog_accepted(dialog) or dialog.provider is None:
+    dialog = OnboardingDialog(window, first_run=True)
+    if not await dialog_accepted(dialog) or dialog.provider is None or dialog.server is None:
         return None
-    settings.server = dialog.settings()
-    return dialog.provider, dialog.settings()
+    return dialog.provider, dialog.server
 
 
 async def dialog_accepted(dialog: QtWidgets.QDialog) -> bool:
@@ -90,24 +110,6 @@ async def dialog_accepted(dialog: QtWidgets.QDialog) -> bool:
 def describe(server: ServerSettings) -> str:
     model = server.model.replace("\\", "/").rsplit("/", 1)[-1]  # local servers use file paths as ids
     return f"{model} · {server.base_url}" if server.base_url else model
-
-
-def _change_server(window: MainWindow) -> None:
-    dialog = ServerDialog(window.settings.server, window)
-
-    def done(code: int) -> None:
-        if code == QtWidgets.QDialog.DialogCode.Accepted.value and dialog.provider is not None:
-            server = dialog.settings()
-            window.settings.server = server
-            config = LoopConfig(model=server.model, provider_name=server.provider)
-            window.bridge.switch_provider(dialog.provider, config)
-            window.server_label.setText(describe(server))
-            window.chat.clear()
-            window.timeline.clear()
-        dialog.deleteLater()
-
-    dialog.finished.connect(done)
-    dialog.open()
 
 
 def _options(server: ServerSettings) -> SessionOptions:

@@ -196,7 +196,7 @@ class MainWindow(QtWidgets.QMainWindow):
         spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
         self.server_action = self._action(
-            "Server…", "", self.server_settings_requested.emit, "Choose the model server"
+            "Settings…", "Ctrl+,", self.server_settings_requested.emit, "Providers, models and tools"
         )
         toolbar.addAction(self.server_action)
         self.timeline_action = self.dock.toggleViewAction()

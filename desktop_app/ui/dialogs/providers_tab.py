@@ -1,0 +1,245 @@
+"""Settings → Providers: the configured providers; add, edit, remove, test, default model.
+
+The list is on the left, the selected provider's details on the right. Keys are
+never shown: the field stays empty with the stored key's mask as placeholder,
+and typing a new key replaces it in the keychain when saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ...providers.presets import PRESETS
+from ...providers.registry import remove_provider
+from ...storage.secrets import mask
+from ...storage.settings import ProviderEntry, Settings
+from .. import theme
+from ..qt import Qt, QtWidgets, Signal
+from . import provider_setup as setup
+from .onboarding import OnboardingDialog
+from .tasks import DialogTasks, close_later, plain_message
+from .widgets import SecretField, StatusLine, muted
+
+
+class ProvidersTab(QtWidgets.QWidget):
+    changed = Signal()  # providers were added, removed or edited: pickers should reload
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = DialogTasks()
+        self._settings = Settings()
+        self.confirm_box: QtWidgets.QMessageBox | None = None
+        self.add_dialog: OnboardingDialog | None = None
+        outer = QtWidgets.QHBoxLayout(self)
+        outer.setContentsMargins(0, theme.SPACE_L, 0, 0)
+        outer.setSpacing(theme.SPACE_XL)
+
+        left = QtWidgets.QVBoxLayout()
+        left.setSpacing(theme.SPACE_M)
+        self.list = QtWidgets.QListWidget()
+        self.list.setObjectName("SettingsList")
+        self.list.setAccessibleName("Configured providers")
+        self.list.setMinimumWidth(200)
+        self.list.currentItemChanged.connect(lambda *_: self._show_selected())
+        left.addWidget(self.list, 1)
+        buttons = QtWidgets.QHBoxLayout()
+        self.add_button = QtWidgets.QPushButton("&Add…")
+        self.add_button.setAccessibleName("Add a provider")
+        self.remove_button = QtWidgets.QPushButton("&Remove")
+        self.remove_button.setAccessibleName("Remove the provider")
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        left.addLayout(buttons)
+        outer.addLayout(left, 2)
+
+        self.details = QtWidgets.QWidget()
+        form = QtWidgets.QFormLayout(self.details)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(theme.SPACE_L)
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.service = QtWidgets.QLabel()
+        self.address = QtWidgets.QLineEdit()
+        self.address.setAccessibleName("Server address")
+        self.key = SecretField("API key")
+        self.model = QtWidgets.QComboBox()
+        self.model.setEditable(True)
+        self.model.setAccessibleName("Default model")
+        self.model.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
+        self.default_box = QtWidgets.QCheckBox("Use when Backstage starts")
+        self.default_box.setAccessibleName("Default provider")
+        form.addRow("Service", self.service)
+        form.addRow("A&ddress", self.address)
+        form.addRow("API &key", self.key)
+        form.addRow("Default &model", self.model)
+        form.addRow("", self.default_box)
+        actions = QtWidgets.QHBoxLayout()
+        self.test_button = QtWidgets.QPushButton("&Test")
+        self.test_button.setAccessibleName("Test the connection")
+        self.save_button = QtWidgets.QPushButton("&Save changes")
+        self.save_button.setAccessibleName("Save changes")
+        actions.addWidget(self.test_button)
+        actions.addWidget(self.save_button)
+        actions.addStretch(1)
+        form.addRow("", actions)
+        self.status = StatusLine()
+        form.addRow("", self.status)
+        self.empty = muted("No provider yet. Add one to start chatting.")
+        right = QtWidgets.QVBoxLayout()
+        right.addWidget(self.details)
+        right.addWidget(self.empty)
+        right.addStretch(1)
+        outer.addLayout(right, 3)
+
+        self.add_button.clicked.connect(self._add)
+        self.remove_button.clicked.connect(self._confirm_remove)
+        self.test_button.clicked.connect(lambda: self.tasks.start("test", self._test()))
+        self.save_button.clicked.connect(lambda: self.tasks.start("save", self._save()))
+        self.tasks.start("load", self.reload())
+
+    # -- list ---------------------------------------------------------------------------------------
+
+    async def reload(self, select: str = "") -> None:
+        current = select or (self.selected.name if self.selected else "")
+        self._settings = await setup.load_settings_async()
+        self.list.clear()
+        for entry in self._settings.providers:
+            preset = PRESETS.get(entry.preset)
+            service = preset.display_name if preset else entry.preset
+            default = entry.name == self._settings.default_provider
+            item = QtWidgets.QListWidgetItem(f"{entry.name}\n{service}{' · default' if default else ''}")
+            item.setData(Qt.ItemDataRole.UserRole, entry.name)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{entry.name}, {service}")
+            self.list.addItem(item)
+        names = [e.name for e in self._settings.providers]
+        self.list.setCurrentRow(names.index(current) if current in names else 0 if names else -1)
+        self._show_selected()
+
+    @property
+    def selected(self) -> ProviderEntry | None:
+        item = self.list.currentItem()
+        return self._settings.provider(str(item.data(Qt.ItemDataRole.UserRole))) if item else None
+
+    def _show_selected(self) -> None:
+        entry = self.selected
+        self.details.setVisible(entry is not None)
+        self.empty.setVisible(entry is None)
+        self.remove_button.setEnabled(entry is not None)
+        self.status.clear()
+        if entry is None:
+            return
+        preset = PRESETS.get(entry.preset)
+        self.service.setText(preset.display_name if preset else entry.preset)
+        self.address.setText(entry.base_url or (preset.base_url if preset else ""))
+        self.key.clear()
+        self.key.set_placeholder("")
+        self.model.clear()
+        self.model.setEditText(entry.default_model)
+        self.default_box.setChecked(entry.name == self._settings.default_provider)
+        self.default_box.setEnabled(not self.default_box.isChecked())  # there is always one default
+        self.tasks.start("key", self._show_key(entry.name))
+        self.tasks.start("models", self._load_models(entry))
+
+    async def _show_key(self, name: str) -> None:
+        key = await setup.stored_key_of(name)
+        self.key.set_placeholder(f"Stored: {mask(key)} (type to replace)" if key else "No key stored")
+
+    async def _load_models(self, entry: ProviderEntry) -> None:
+        try:
+            provider, _ = await setup.configured_provider(entry.name)
+            try:
+                models = await setup.fetch_models(provider)
+            finally:
+                await provider.aclose()
+        except Exception as exc:  # the field stays editable: a model can be typed
+            self.model.setToolTip(plain_message(exc))
+            return
+        typed = self.model.currentText()
+        self.model.addItems(models)
+        self.model.setEditText(typed)
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def _inputs(self) -> tuple[ProviderEntry, str, str]:
+        entry = self.selected
+        assert entry is not None
+        return entry, self.address.text().strip(), self.key.text
+
+    async def _test(self) -> None:
+        entry, address, key = self._inputs()
+        self.status.working("Testing the connection…")
+        try:
+            key = key or (await setup.stored_key_of(entry.name) or "")
+            lines = await setup.test_connection(entry.preset, address, key or None, self.model.currentText())
+        except Exception as exc:
+            self.status.error(plain_message(exc))
+            return
+        self.status.ok(f"Connected. {' '.join(lines)}")
+
+    async def _save(self) -> None:
+        entry, address, key = self._inputs()
+        if not address.startswith(("http://", "https://")):
+            self.status.error("The server address must start with http:// or https://.")
+            return
+        try:
+            await setup.save_provider(
+                entry.name,
+                entry.preset,
+                address,
+                self.model.currentText().strip(),
+                key or None,
+                make_default=self.default_box.isChecked(),
+            )
+        except Exception as exc:
+            self.status.error(plain_message(exc))
+            return
+        await self.reload(entry.name)
+        self.status.ok("Saved.")
+        self.changed.emit()
+
+    def _confirm_remove(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Question,
+            "Remove provider",
+            f"Remove {entry.name} and the key stored for it?",
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QtWidgets.QMessageBox.StandardButton.Yes).setText("Remove")
+        box.setAccessibleName("Remove provider")
+        self.confirm_box = box
+
+        def answered(code: int) -> None:
+            if code == QtWidgets.QMessageBox.StandardButton.Yes.value:
+                self.tasks.start("remove", self._remove(entry.name))
+            box.deleteLater()
+            self.confirm_box = None
+
+        box.finished.connect(answered)
+        box.open()  # not exec(): a nested event loop would re-enter qasync
+
+    async def _remove(self, name: str) -> None:
+        keychain = await setup.shared_keychain()
+        await asyncio.to_thread(remove_provider, name, keychain=keychain)
+        await self.reload()
+        self.changed.emit()
+
+    def _add(self) -> None:
+        dialog = OnboardingDialog(self, first_run=False)
+        self.add_dialog = dialog
+
+        def finished(code: int) -> None:
+            if dialog.entry is not None:
+                close_later(
+                    dialog.provider
+                )  # the dialog's provider was for the model list; the picker makes its own
+                self.tasks.start("load", self.reload(dialog.entry.name))
+                self.changed.emit()
+            dialog.deleteLater()
+            self.add_dialog = None
+
+        dialog.finished.connect(finished)
+        dialog.open()

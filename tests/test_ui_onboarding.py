@@ -1,0 +1,297 @@
+"""Onboarding end to end: from a clean profile to a streamed answer with a tool call, per wire format.
+
+The start-up path (``connect.connect_session`` then ``connect.attach``, as the
+session runs them) is driven in-process against real local servers speaking
+OpenAI's, Anthropic's and Ollama's wire formats. The keychain is the tests'
+in-memory keyring backend; after each path every file of the profile is read
+to prove the key never reached one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backends.fail
+import pytest
+
+from desktop_app.core.errors import AuthenticationError
+from desktop_app.storage.secrets import Keychain
+from desktop_app.ui import connect
+from desktop_app.ui.dialogs import provider_setup
+from desktop_app.ui.dialogs.onboarding import CONNECT, MODEL, OnboardingDialog
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.settings import WindowSettings
+from tests.keyring_memory import MemoryKeyring
+from tests.servers import anthropic_wire, ollama_wire
+from tests.servers import openai_wire as wire
+from tests.servers.scripted import RecordedRequest, Response, ScriptedServer
+from tests.ui_helpers import aio, wait_finished  # noqa: F401 (aio is a fixture)
+
+pytestmark = pytest.mark.usefixtures("aio")
+
+KEY = "sk-test-0a1b2c3d4e5f6a7b8c9d"
+ANTHROPIC_KEY = "sk-ant-api03-Zz9Yy8Xx7Ww6Vv5Uu4"
+
+
+@pytest.fixture(autouse=True)
+def no_local_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Detection looks only where nothing listens (a test that wants a server found says where)."""
+    monkeypatch.setenv("BACKSTAGE_LOCAL_PORTS", "ollama=9")
+
+
+@pytest.fixture(autouse=True)
+def memory_keychain() -> Iterator[MemoryKeyring]:
+    """A fresh in-memory keychain per test, and a fresh shared Keychain in the window."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    provider_setup.forget_shared_keychain()
+    yield backend
+    keyring.set_keyring(previous)
+    provider_setup.forget_shared_keychain()
+
+
+def routed(routes: dict[str, Callable[[RecordedRequest], Response] | list[Response]]) -> Any:
+    """A script answering by path: a function of the request, or the next of a list of responses."""
+
+    def answer(request: RecordedRequest) -> Response:
+        route = routes[request.path.split("?")[0]]
+        return route.pop(0) if isinstance(route, list) else route(request)
+
+    return answer
+
+
+def args() -> argparse.Namespace:
+    return argparse.Namespace(provider="openai", base_url=None, model=None, api_key_env=None, prompt=None)
+
+
+def start_window(qtbot: Any, aio: Any) -> tuple[MainWindow, Any]:  # noqa: F811
+    window = MainWindow(WindowSettings())
+    qtbot.addWidget(window)
+    window.show()
+    connecting = aio.create_task(connect.connect_session(args(), window.settings, window))
+    return window, connecting
+
+
+def onboarding(qtbot: Any, window: MainWindow) -> OnboardingDialog:
+    qtbot.waitUntil(lambda: isinstance(window.findChild(OnboardingDialog), OnboardingDialog))
+    dialog = window.findChild(OnboardingDialog)
+    assert isinstance(dialog, OnboardingDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.waitUntil(lambda: dialog.choose_page.detection.state != "working", timeout=5000)
+    return dialog
+
+
+def choose(qtbot: Any, dialog: OnboardingDialog, choice_id: str, *, found: bool = False) -> None:
+    assert dialog.choose_page.list.select_id(choice_id, found=found)
+    dialog.next_button.click()
+    assert dialog.step == CONNECT
+
+
+def connect_with(qtbot: Any, dialog: OnboardingDialog, address: str, key: str) -> None:
+    page = dialog.connect_page
+    page.address_toggle.click()
+    page.address.setText(address)
+    page.key.edit.setText(key)
+    dialog.next_button.click()  # tests the connection, then moves on when it worked
+    qtbot.waitUntil(lambda: dialog.step == MODEL or page.result.state == "error", timeout=5000)
+
+
+def pick_model(qtbot: Any, dialog: OnboardingDialog, model: str) -> None:
+    page = dialog.model_page
+    qtbot.waitUntil(lambda: page.status.state != "working" and page.models.list.count() > 0, timeout=5000)
+    page.models.choose(model)
+    assert page.models.chosen == model
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.next_button.click()
+
+
+def finish(qtbot: Any, window: MainWindow, connecting: Any) -> None:
+    qtbot.waitUntil(connecting.done, timeout=5000)
+    connected = connecting.result()
+    assert connected is not None
+    connect.attach(window, *connected)
+
+
+def ask_and_close(qtbot: Any, aio: Any, window: MainWindow, question: str) -> Any:  # noqa: F811
+    assert window.send(question)
+    wait_finished(qtbot, window, timeout=10_000)
+    turn = window.chat.last_turn()
+    closing = aio.create_task(window.bridge.aclose())
+    qtbot.waitUntil(closing.done, timeout=5000)
+    return turn
+
+
+def profile_files() -> list[Path]:
+    return [p for p in Path(os.environ["BACKSTAGE_HOME"]).rglob("*") if p.is_file()]
+
+
+def assert_key_in_no_file(key: str) -> None:
+    files = profile_files()
+    assert files, "the profile should hold at least the settings file"
+    leaked = [str(p) for p in files if key.encode() in p.read_bytes()]
+    assert leaked == []
+
+
+def saved_settings() -> dict[str, Any]:
+    return json.loads((Path(os.environ["BACKSTAGE_HOME"]) / "settings.json").read_text(encoding="utf-8"))
+
+
+# -- the three wire formats --------------------------------------------------------------------------
+
+
+def test_openai_compatible_path_shows_a_401_in_plain_words_then_answers_with_a_tool(qtbot, aio) -> None:  # noqa: F811
+    def models(request: RecordedRequest) -> Response:
+        if request.headers.get("authorization") != f"Bearer {KEY}":
+            body = wire.error_body(401, "Incorrect API key provided.", code="invalid_api_key")
+            return Response.json(body, status=401)
+        return Response.json(wire.models_body(["gpt-4o", "gpt-4o-mini", "text-embedding-3-small"]))
+
+    chat = [
+        Response.sse(wire.tool_call_stream([("calculator", '{"expression": "17 * 23"}')])),
+        Response.sse(wire.text_stream("17 × 23 is 391.", 3)),
+    ]
+    with ScriptedServer(routed({"/v1/models": models, "/v1/chat/completions": chat})) as server:
+        window, connecting = start_window(qtbot, aio)
+        dialog = onboarding(qtbot, window)
+        assert dialog.choose_page.list.choices()[0].id == "openai"  # no local server: cloud first
+        choose(qtbot, dialog, "openai")
+        connect_with(qtbot, dialog, f"{server.url}/v1", "sk-wrong-key-000000000")
+        result = dialog.connect_page.result
+        assert result.state == "error" and dialog.step == CONNECT
+        assert result.text.startswith(AuthenticationError.default_message)
+        dialog.connect_page.key.edit.setText(KEY)
+        dialog.next_button.click()
+        qtbot.waitUntil(lambda: dialog.step == MODEL, timeout=5000)
+        pick_model(qtbot, dialog, "gpt-4o-mini")
+        assert dialog.model_page.models.list.count() == 2  # the embedding model is not offered
+        finish(qtbot, window, connecting)
+        turn = ask_and_close(qtbot, aio, window, "What is 17 * 23?")
+        chats = [r for r in server.requests if r.path == "/v1/chat/completions"]
+        address = f"{server.url}/v1"
+    assert turn.answer_text() == "17 × 23 is 391."
+    assert turn.status_lines()[0].startswith("✓ Calculated 17 × 23")
+    assert [r.json["model"] for r in chats] == ["gpt-4o-mini", "gpt-4o-mini"]
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in chats)
+    entry = saved_settings()["providers"][0]
+    assert entry == {
+        "name": "openai",
+        "preset": "openai",
+        "base_url": address,
+        "default_model": "gpt-4o-mini",
+    }
+    assert Keychain().get("provider:openai") == KEY
+    assert_key_in_no_file(KEY)
+
+
+def test_anthropic_path_reaches_a_streamed_answer_with_a_tool(qtbot, aio) -> None:  # noqa: F811
+    chat = [
+        Response.sse(
+            anthropic_wire.stream(
+                [
+                    anthropic_wire.Text("Let me calculate."),
+                    anthropic_wire.ToolUse("calculator", '{"expression": "17*23"}'),
+                ]
+            )
+        ),
+        Response.sse(anthropic_wire.text_stream("It is 391.", 3)),
+    ]
+    models = Response.json(anthropic_wire.models_body(["claude-sonnet-4-5", "claude-haiku-4-5"]))
+    with ScriptedServer(routed({"/v1/models": [models, models], "/v1/messages": chat})) as server:
+        window, connecting = start_window(qtbot, aio)
+        dialog = onboarding(qtbot, window)
+        choose(qtbot, dialog, "anthropic")
+        assert "console.anthropic.com" in dialog.connect_page.key_link.text()
+        connect_with(qtbot, dialog, server.url, ANTHROPIC_KEY)
+        pick_model(qtbot, dialog, "claude-haiku-4-5")
+        finish(qtbot, window, connecting)
+        turn = ask_and_close(qtbot, aio, window, "What is 17*23?")
+        messages = [r for r in server.requests if r.path == "/v1/messages"]
+    assert turn.answer_text().endswith("It is 391.")
+    assert [line.startswith("✓ Calculated") for line in turn.status_lines()] == [True]
+    assert [r.json["model"] for r in messages] == ["claude-haiku-4-5"] * 2
+    assert all(r.headers["x-api-key"] == ANTHROPIC_KEY for r in server.requests)
+    assert Keychain().get("provider:anthropic") == ANTHROPIC_KEY
+    assert_key_in_no_file(ANTHROPIC_KEY)
+
+
+def test_ollama_found_on_this_computer_needs_no_key(qtbot, aio, monkeypatch) -> None:  # noqa: F811
+    tags = Response.json(ollama_wire.tags_body(["llama3.2:latest", "qwen2.5:7b"]))
+    chat = [
+        ollama_wire.response(ollama_wire.tool_call_stream([("calculator", {"expression": "17*23"})])),
+        ollama_wire.response(ollama_wire.text_stream("It is 391.", 2)),
+    ]
+    with ScriptedServer(routed({"/api/tags": lambda r: tags, "/api/chat": chat})) as server:
+        monkeypatch.setenv("BACKSTAGE_LOCAL_PORTS", f"ollama={server.url.rsplit(':', 1)[1]}")
+        window, connecting = start_window(qtbot, aio)
+        dialog = onboarding(qtbot, window)
+        assert dialog.choose_page.detection.text == "✓  Found on this computer: Ollama (2 models)"
+        first = dialog.choose_page.list.chosen
+        assert first is not None and first.found is not None  # found servers come first, selected
+        dialog.next_button.click()
+        page = dialog.connect_page
+        assert not page.key_box.isVisibleTo(page)  # no key for a local server
+        qtbot.waitUntil(lambda: page.result.state == "ok", timeout=5000)  # tested at once
+        assert "2 models available" in page.result.text
+        dialog.next_button.click()
+        pick_model(qtbot, dialog, "qwen2.5:7b")
+        finish(qtbot, window, connecting)
+        turn = ask_and_close(qtbot, aio, window, "What is 17*23?")
+        chats = [r for r in server.requests if r.path == "/api/chat"]
+        address = server.url
+    assert turn.answer_text() == "It is 391."
+    assert [r.json["model"] for r in chats] == ["qwen2.5:7b"] * 2
+    entry = saved_settings()["providers"][0]
+    assert (entry["preset"], entry["base_url"], entry["default_model"]) == (
+        "ollama",
+        address,
+        "qwen2.5:7b",
+    )
+
+
+def test_without_a_keychain_the_key_is_kept_in_memory_and_said_so(qtbot, aio) -> None:  # noqa: F811
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    provider_setup.forget_shared_keychain()
+    models = Response.json(wire.models_body(["m1"]))
+    chat = [Response.sse(wire.text_stream("Hello.", 2))]
+    with ScriptedServer(routed({"/v1/models": lambda r: models, "/v1/chat/completions": chat})) as server:
+        window, connecting = start_window(qtbot, aio)
+        dialog = onboarding(qtbot, window)
+        choose(qtbot, dialog, "groq")
+        notice = dialog.connect_page.notice
+        assert notice.isVisibleTo(dialog) and "in memory only until you quit" in notice.text()
+        connect_with(qtbot, dialog, f"{server.url}/v1", KEY)
+        pick_model(qtbot, dialog, "m1")
+        finish(qtbot, window, connecting)
+        ask_and_close(qtbot, aio, window, "Hi")
+        assert server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    assert saved_settings()["providers"][0]["name"] == "groq"
+    assert_key_in_no_file(KEY)
+
+
+def test_a_configured_default_provider_opens_no_dialog(qtbot, aio) -> None:  # noqa: F811
+    from desktop_app.providers.registry import add_provider
+
+    chat = [Response.sse(wire.text_stream("Straight in.", 2))]
+    with ScriptedServer(routed({"/v1/chat/completions": chat})) as server:
+        add_provider("local", "llamacpp", base_url=f"{server.url}/v1", default_model="qwen")
+        window, connecting = start_window(qtbot, aio)
+        finish(qtbot, window, connecting)
+        assert window.findChild(OnboardingDialog) is None
+        turn = ask_and_close(qtbot, aio, window, "Hi")
+        assert server.requests[0].json["model"] == "qwen"
+    assert turn.answer_text() == "Straight in."
+
+
+def test_cancelling_onboarding_ends_the_start(qtbot, aio) -> None:  # noqa: F811
+    window, connecting = start_window(qtbot, aio)
+    dialog = onboarding(qtbot, window)
+    dialog.cancel_button.click()
+    qtbot.waitUntil(connecting.done)
+    assert connecting.result() is None
