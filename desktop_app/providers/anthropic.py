@@ -18,24 +18,18 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from desktop_app.core.conversation import AssistantMessage, ChatRequest, ToolResultMessage, UserMessage
-from desktop_app.core.errors import StreamProtocolError, register_secret
+from desktop_app.core.errors import ProviderError, StreamProtocolError, register_secret
 from desktop_app.core.models import model_info
 from desktop_app.core.stream import StreamDelta
 
 from .anthropic_accumulator import MessageStreamState, error_from_event, events_from_message
-from .http_errors import (
-    DEFAULT_TIMEOUT,
-    drain,
-    error_from_response,
-    make_client,
-    timeout_error,
-    transport_error,
-)
+from .http_errors import DEFAULT_TIMEOUT, drain, error_from_response, make_client
+from .http_stream import get_model_list, json_object, post_stream
 from .sse import SSEDecoder, SSEEvent
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -90,49 +84,30 @@ class AnthropicProvider:
         every failure: the HTTP status, an ``error`` event, a dropped
         connection, or a stream that ends before it says why it stopped.
         """
-        url = f"{self.base_url}/v1/messages"
         state = MessageStreamState()
-        answered = False
-        try:
-            async with self._client.stream(
-                "POST", url, json=build_request_body(request), headers=self._headers(streaming=True)
-            ) as response:
-                answered = True
-                if not response.is_success:
-                    await response.aread()
-                    raise error_from_response(response, not_found=NOT_FOUND)
-                body_chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
-                async with (
-                    aclosing(body_chunks) as chunks,
-                    aclosing(_deltas(chunks, state)) as deltas,
-                ):
-                    async for delta in deltas:
-                        yield delta
-        except httpx.TimeoutException as exc:
-            raise timeout_error(exc, answered=answered, received=state.received_content) from None
-        except (httpx.RequestError, httpx.InvalidURL) as exc:
-            raise transport_error(exc, answered=answered, url=url) from None
+        async with (
+            post_stream(
+                self._client,
+                f"{self.base_url}/v1/messages",
+                body=build_request_body(request),
+                headers=self._headers(streaming=True),
+                error_from_response=_error_from_response,
+                received=lambda: state.received_content,
+            ) as chunks,
+            aclosing(_deltas(chunks, state)) as deltas,
+        ):
+            async for delta in deltas:
+                yield delta
 
     async def list_models(self) -> list[str]:
         """Model ids the account may use (``GET {base_url}/v1/models``), newest first as Anthropic lists them."""
-        url = f"{self.base_url}/v1/models"
-        try:
-            response = await self._client.get(
-                url, params={"limit": 1000}, headers=self._headers(streaming=False)
-            )
-        except httpx.TimeoutException as exc:
-            raise timeout_error(exc, answered=False, received=False) from None
-        except (httpx.RequestError, httpx.InvalidURL) as exc:
-            raise transport_error(exc, answered=False, url=url) from None
-        if not response.is_success:
-            raise error_from_response(response, not_found=NOT_FOUND)
-        try:
-            payload = response.json()
-        except ValueError:
-            raise StreamProtocolError(
-                "The model server's list of models could not be read.",
-                detail=f"GET {url}: not JSON: {response.text[:500]}",
-            ) from None
+        payload = await get_model_list(
+            self._client,
+            f"{self.base_url}/v1/models",
+            params={"limit": 1000},
+            headers=self._headers(streaming=False),
+            error_from_response=_error_from_response,
+        )
         items = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(items, list):
             return []
@@ -146,6 +121,10 @@ class AnthropicProvider:
         """Close the HTTP client if this provider created it."""
         if self._owns_client:
             await self._client.aclose()
+
+
+def _error_from_response(response: httpx.Response) -> ProviderError:
+    return error_from_response(response, not_found=NOT_FOUND)
 
 
 # -- request --------------------------------------------------------------------
@@ -287,13 +266,7 @@ async def _deltas(
 
 
 def _whole_message(body: bytes, state: MessageStreamState) -> list[StreamDelta]:
-    text = body.decode("utf-8", errors="replace")
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        raise StreamProtocolError(detail=f"body is not JSON: {text[:500]}") from None
-    if not isinstance(payload, dict):
-        raise StreamProtocolError(detail=f"body is not a JSON object: {text[:500]}")
+    payload = json_object(body)
     if payload.get("type") == "error" or "error" in payload:
         raise error_from_event(payload.get("error", payload))
     out: list[StreamDelta] = []

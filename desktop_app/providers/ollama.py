@@ -17,7 +17,7 @@ import json
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
@@ -46,9 +46,8 @@ from .http_errors import (
     make_client,
     one_line,
     server_message,
-    timeout_error,
-    transport_error,
 )
+from .http_stream import get_model_list, post_stream
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 NOT_FOUND = (
@@ -258,44 +257,29 @@ class OllamaProvider:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
         """Stream one answer as deltas; see :mod:`desktop_app.core.stream` for the promises."""
-        url = f"{self.base_url}/api/chat"
         state = OllamaChatState(self._new_id)
-        answered = False
-        try:
-            async with self._client.stream(
-                "POST", url, json=build_request_body(request), headers=self._headers()
-            ) as response:
-                answered = True
-                if not response.is_success:
-                    await response.aread()
-                    raise _error_from_response(response, request.model)
-                body_chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
-                async with aclosing(body_chunks) as chunks, aclosing(_deltas(chunks, state)) as deltas:
-                    async for delta in deltas:
-                        yield delta
-        except httpx.TimeoutException as exc:
-            raise timeout_error(exc, answered=answered, received=state.received_content) from None
-        except (httpx.RequestError, httpx.InvalidURL) as exc:
-            raise transport_error(exc, answered=answered, url=url) from None
+        async with (
+            post_stream(
+                self._client,
+                f"{self.base_url}/api/chat",
+                body=build_request_body(request),
+                headers=self._headers(),
+                error_from_response=lambda response: _error_from_response(response, request.model),
+                received=lambda: state.received_content,
+            ) as chunks,
+            aclosing(_deltas(chunks, state)) as deltas,
+        ):
+            async for delta in deltas:
+                yield delta
 
     async def list_models(self) -> list[str]:
         """The models this server has downloaded (``GET {base_url}/api/tags``), as Ollama names them."""
-        url = f"{self.base_url}/api/tags"
-        try:
-            response = await self._client.get(url, headers=self._headers())
-        except httpx.TimeoutException as exc:
-            raise timeout_error(exc, answered=False, received=False) from None
-        except (httpx.RequestError, httpx.InvalidURL) as exc:
-            raise transport_error(exc, answered=False, url=url) from None
-        if not response.is_success:
-            raise _error_from_response(response, "")
-        try:
-            payload = response.json()
-        except ValueError:
-            raise StreamProtocolError(
-                "The model server's list of models could not be read.",
-                detail=f"GET {url}: not JSON: {response.text[:500]}",
-            ) from None
+        payload = await get_model_list(
+            self._client,
+            f"{self.base_url}/api/tags",
+            headers=self._headers(),
+            error_from_response=lambda response: _error_from_response(response, ""),
+        )
         models = payload.get("models") if isinstance(payload, dict) else None
         names: list[str] = []
         for item in models if isinstance(models, list) else ():

@@ -2,8 +2,9 @@
 
 The pipeline is bytes → :mod:`.sse` events → JSON chunks →
 :class:`.openai_accumulator.ChatStreamState` → our deltas. This module owns
-only the HTTP side: building the request, reading the body and closing the
-stream; :mod:`.http_errors` maps transport failures and non-2xx answers.
+the wire format: building the request and reading the body;
+:mod:`.http_stream` opens and closes the stream, and :mod:`.http_errors` maps
+transport failures and non-2xx answers.
 
 The provider never retries (the loop does, before the first token). Cancelling
 the task that iterates :meth:`OpenAICompatProvider.stream` closes the HTTP
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,14 +30,8 @@ from desktop_app.core.conversation import (
 from desktop_app.core.errors import StreamProtocolError, register_secret
 from desktop_app.core.stream import StreamDelta
 
-from .http_errors import (
-    DEFAULT_TIMEOUT,
-    drain,
-    error_from_response,
-    make_client,
-    timeout_error,
-    transport_error,
-)
+from .http_errors import DEFAULT_TIMEOUT, drain, error_from_response, make_client
+from .http_stream import get_model_list, json_object, post_stream
 from .openai_accumulator import ChatStreamState
 from .sse import SSEDecoder, SSEEvent
 
@@ -86,48 +81,29 @@ class OpenAICompatProvider:
         dropped connection, or a stream that ends before it finished.
         """
         body = build_request_body(request, max_tokens_key=self._max_tokens_key)
-        url = f"{self.base_url}/chat/completions"
         state = ChatStreamState()
-        answered = False  # response headers arrived
-        try:
-            async with self._client.stream(
-                "POST", url, json=body, headers=self._headers(streaming=True)
-            ) as response:
-                answered = True
-                if not response.is_success:
-                    await response.aread()
-                    raise error_from_response(response)
-                # aiter_bytes is an async generator (typed as a mere iterator): close it with the response.
-                body_chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
-                async with (
-                    aclosing(body_chunks) as chunks,
-                    aclosing(_deltas(chunks, state)) as deltas,
-                ):
-                    async for delta in deltas:
-                        yield delta
-        except httpx.TimeoutException as exc:
-            raise timeout_error(exc, answered=answered, received=state.received_content) from None
-        except (httpx.RequestError, httpx.InvalidURL) as exc:  # RequestError covers every transport error
-            raise transport_error(exc, answered=answered, url=url) from None
+        async with (
+            post_stream(
+                self._client,
+                f"{self.base_url}/chat/completions",
+                body=body,
+                headers=self._headers(streaming=True),
+                error_from_response=error_from_response,
+                received=lambda: state.received_content,
+            ) as chunks,
+            aclosing(_deltas(chunks, state)) as deltas,
+        ):
+            async for delta in deltas:
+                yield delta
 
     async def list_models(self) -> list[str]:
         """Model ids the server offers (``GET {base_url}/models``), in the server's order."""
-        url = f"{self.base_url}/models"
-        try:
-            response = await self._client.get(url, headers=self._headers(streaming=False))
-        except httpx.TimeoutException as exc:
-            raise timeout_error(exc, answered=False, received=False) from None
-        except (httpx.RequestError, httpx.InvalidURL) as exc:
-            raise transport_error(exc, answered=False, url=url) from None
-        if not response.is_success:
-            raise error_from_response(response)
-        try:
-            payload = response.json()
-        except ValueError:
-            raise StreamProtocolError(
-                "The model server's list of models could not be read.",
-                detail=f"GET {url}: not JSON: {response.text[:500]}",
-            ) from None
+        payload = await get_model_list(
+            self._client,
+            f"{self.base_url}/models",
+            headers=self._headers(streaming=False),
+            error_from_response=error_from_response,
+        )
         items = payload.get("data", payload.get("models")) if isinstance(payload, dict) else payload
         ids: list[str] = []
         for item in items if isinstance(items, list) else ():
@@ -254,13 +230,7 @@ async def _deltas(chunks: AsyncIterator[bytes], state: ChatStreamState) -> Async
 
 def _whole_completion(body: bytes, state: ChatStreamState) -> list[StreamDelta]:
     """Deltas for a non-streamed ``chat.completion`` body, through the same accumulator."""
-    text = body.decode("utf-8", errors="replace")
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        raise StreamProtocolError(detail=f"body is not JSON: {text[:500]}") from None
-    if not isinstance(payload, dict):
-        raise StreamProtocolError(detail=f"body is not a JSON object: {text[:500]}")
+    payload = json_object(body)
     choices = []
     for choice in payload.get("choices") or ():
         if isinstance(choice, dict):
