@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from desktop_app.core.conversation import AssistantMessage, ToolResultMessage, UserMessage
 from desktop_app.storage.paths import database_path
 from desktop_app.storage.store import HistoryDB
+from tests.cli_helpers import ROOT
 from tests.history_ui_helpers import click_row, close_history, flush, history_window, listed_titles
 from tests.scripted_provider import ScriptedProvider, text_reply, tool_reply
+from tests.servers import openai_wire as wire
+from tests.servers.scripted import Response, ScriptedServer
 from tests.ui_helpers import aio, wait_finished  # noqa: F401 (aio is a fixture)
 
 pytestmark = pytest.mark.usefixtures("aio")
@@ -66,3 +75,32 @@ def test_a_window_chat_is_recorded_and_reopens_exactly_in_a_new_window(qtbot) ->
         turns = [e for e in db.get_events(conversation_id) if e.type == "turn_started"]
     assert [t.user_text for t in turns] == ["wait please", "and now?"]
     close_history(qtbot, second)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_the_window_process_records_its_prompt_and_quits_with_everything_written(tmp_path) -> None:
+    profile = tmp_path / "profile"
+    env = {**os.environ, "BACKSTAGE_HOME": str(profile), "QT_QPA_PLATFORM": "offscreen"}
+    with ScriptedServer([Response.sse(wire.text_stream("Hello from the server.", 4))]) as server:
+        command = [sys.executable, "-m", "desktop_app", "--base-url", f"{server.url}/v1", "--model", "m"]
+        process = subprocess.Popen(
+            [*command, "--prompt", "Say hello"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            log = profile / "logs" / "window.log"
+            while not (log.exists() and "finished: complete" in log.read_text(encoding="utf-8")):
+                assert time.monotonic() < deadline, "no answer"
+                time.sleep(0.05)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=15)
+    assert process.returncode == 0 and err == "" and out == ""
+    with HistoryDB(profile / "history.db") as db:
+        [row] = db.list_conversations()
+        events = db.get_events(row.id)
+    assert row.title == "Say hello" and row.model == "m"
+    assert events[0].type == "turn_started" and events[-1].type == "turn_finished"
+    assert events[-1].text == "Hello from the server."

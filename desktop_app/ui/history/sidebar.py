@@ -286,17 +286,26 @@ class Sidebar(QtWidgets.QWidget):
     def _context_menu(self, pos: QtCore.QPoint) -> None:
         index = self.list.indexAt(pos)
         conversation_id = str(index.data(ID_ROLE) or "")
-        if not conversation_id:
-            return
-        self.list.setCurrentIndex(index)
+        if conversation_id:
+            self.list.setCurrentIndex(index)
+            self.conversation_menu(conversation_id).popup(self.list.viewport().mapToGlobal(pos))
+
+    def conversation_menu(self, conversation_id: str) -> QtWidgets.QMenu:
+        """What can be done with one conversation (the context menu)."""
         menu = QtWidgets.QMenu(self)
         menu.setAccessibleName("Conversation actions")
         menu.addAction("Open", lambda: self.open_requested.emit(conversation_id, ""))
-        menu.addAction(self.rename_action)
+        _hinted(menu.addAction("Rename", lambda: self.rename(conversation_id)), self.rename_action)
         menu.addSeparator()
         menu.addAction("Export as Markdown…", lambda: self.export_requested.emit(conversation_id, "md"))
         menu.addAction("Export as JSON…", lambda: self.export_requested.emit(conversation_id, "json"))
         menu.addSeparator()
-        menu.addAction(self.delete_action)
-        menu.popup(self.list.viewport().mapToGlobal(pos))
-        self.context_menu = menu  # kept for tests and so it is not collected while open
+        _hinted(menu.addAction("Delete", lambda: self.delete(conversation_id)), self.delete_action)
+        menu.aboutToHide.connect(menu.deleteLater)
+        return menu
+
+
+def _hinted(action: QtGui.QAction, twin: QtGui.QAction) -> None:
+    """Show ``twin``'s key in the menu; only ``twin`` (on the list) acts on it."""
+    action.setShortcut(twin.shortcut())
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
