@@ -101,7 +101,6 @@ class ModelControls(QObject):
         else:
             self.settings_dialog.show_tab(tab)
         self.settings_dialog.open()  # not exec(): a nested event loop would re-enter qasync
-        self.settings_dialog.raise_()
         return self.settings_dialog
 
     def _forget_settings(self, dialog: SettingsDialog) -> None:

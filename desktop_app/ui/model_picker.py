@@ -58,6 +58,12 @@ class ModelPicker(QtWidgets.QComboBox):
         self._problems.clear()
         self._fetch = fetch
         self._rebuild()
+        if self.view().isVisible():  # the popup was opened before the providers were known
+            self.fetch_all()
+
+    @property
+    def providers(self) -> list[str]:
+        return [name for name, _ in self._providers]
 
     def set_current(self, provider: str, model: str) -> None:
         self.current = (provider, model)

@@ -171,7 +171,7 @@ class McpTab(QtWidgets.QWidget):
         parts = [f"<b>{html.escape(server.name)}</b> · {html.escape(server.target)}"]
         reason = status.reason if status is not None else server.problem
         if reason:
-            parts.append(html.escape(reason))
+            parts.append(html.escape(reason, quote=False))
         if status is not None and status.tools:
             parts.append("Tools: " + html.escape(", ".join(t.name for t in status.tools)))
         if status is not None and status.stderr_tail:
@@ -208,18 +208,23 @@ class McpTab(QtWidgets.QWidget):
         self._show_status(server.name)
 
     def _choose_file(self) -> None:
-        start = claude_desktop_config()
-        dialog = QtWidgets.QFileDialog(
-            self, "Import MCP servers", str(start.parent if start.parent.exists() else Path.home())
-        )
-        dialog.setNameFilters(["Claude Desktop config (*.json)", "All files (*)"])
-        dialog.setFileMode(QtWidgets.QFileDialog.FileMode.ExistingFile)
-        if start.exists():
-            dialog.selectFile(str(start))
+        dialog = self.make_file_dialog()
         self.file_dialog = dialog
         dialog.fileSelected.connect(lambda path: self.tasks.start("import", self.import_file(path)))
         dialog.finished.connect(lambda _: self._forget_file_dialog(dialog))
         dialog.open()  # not exec(): a nested event loop would re-enter qasync
+
+    def make_file_dialog(self) -> QtWidgets.QFileDialog:
+        """A file dialog at Claude Desktop's config, or in its folder, or at home."""
+        start = claude_desktop_config()
+        folder = start.parent if start.parent.exists() else Path.home()
+        dialog = QtWidgets.QFileDialog(self, "Import MCP servers", str(folder))
+        dialog.setNameFilters(["Claude Desktop config (*.json)", "All files (*)"])
+        dialog.setFileMode(QtWidgets.QFileDialog.FileMode.ExistingFile)
+        dialog.setAccessibleName("Choose a Claude Desktop config file")
+        if start.exists():
+            dialog.selectFile(str(start))
+        return dialog
 
     def _forget_file_dialog(self, dialog: QtWidgets.QFileDialog) -> None:
         dialog.deleteLater()

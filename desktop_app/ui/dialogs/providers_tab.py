@@ -8,6 +8,8 @@ and typing a new key replaces it in the keychain when saved.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from ...providers.presets import PRESETS
 from ...providers.registry import remove_provider
@@ -28,7 +30,6 @@ class ProvidersTab(QtWidgets.QWidget):
         super().__init__(parent)
         self.tasks = DialogTasks()
         self._settings = Settings()
-        self.confirm_box: QtWidgets.QMessageBox | None = None
         self.add_dialog: OnboardingDialog | None = None
         outer = QtWidgets.QHBoxLayout(self)
         outer.setContentsMargins(0, theme.SPACE_L, 0, 0)
@@ -51,6 +52,22 @@ class ProvidersTab(QtWidgets.QWidget):
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         left.addLayout(buttons)
+        self.confirm_row = QtWidgets.QFrame()
+        self.confirm_row.setObjectName("ConfirmRow")
+        confirm = QtWidgets.QHBoxLayout(self.confirm_row)
+        confirm.setContentsMargins(theme.SPACE_M, theme.SPACE_M, theme.SPACE_M, theme.SPACE_M)
+        self.confirm_label = QtWidgets.QLabel()
+        self.confirm_label.setWordWrap(True)
+        self.confirm_button = QtWidgets.QPushButton("Remove")
+        self.confirm_button.setObjectName("DangerButton")
+        self.confirm_button.setAccessibleName("Confirm removal")
+        self.confirm_cancel = QtWidgets.QPushButton("Keep")
+        self.confirm_cancel.setAccessibleName("Keep the provider")
+        confirm.addWidget(self.confirm_label, 1)
+        confirm.addWidget(self.confirm_cancel)
+        confirm.addWidget(self.confirm_button)
+        self.confirm_row.hide()
+        left.addWidget(self.confirm_row)
         outer.addLayout(left, 2)
 
         self.details = QtWidgets.QWidget()
@@ -66,6 +83,7 @@ class ProvidersTab(QtWidgets.QWidget):
         self.model.setEditable(True)
         self.model.setAccessibleName("Default model")
         self.model.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
+        self.model.lineEdit().setAccessibleName("Default model name")
         self.default_box = QtWidgets.QCheckBox("Use when Backstage starts")
         self.default_box.setAccessibleName("Default provider")
         form.addRow("Service", self.service)
@@ -93,8 +111,10 @@ class ProvidersTab(QtWidgets.QWidget):
 
         self.add_button.clicked.connect(self._add)
         self.remove_button.clicked.connect(self._confirm_remove)
-        self.test_button.clicked.connect(lambda: self.tasks.start("test", self._test()))
-        self.save_button.clicked.connect(lambda: self.tasks.start("save", self._save()))
+        self.confirm_button.clicked.connect(self._removal_confirmed)
+        self.confirm_cancel.clicked.connect(self.confirm_row.hide)
+        self.test_button.clicked.connect(lambda: self._start("test", self._test(), "Testing the connection…"))
+        self.save_button.clicked.connect(lambda: self._start("save", self._save(), "Saving…"))
         self.tasks.start("load", self.reload())
 
     # -- list ---------------------------------------------------------------------------------------
@@ -125,6 +145,7 @@ class ProvidersTab(QtWidgets.QWidget):
         self.details.setVisible(entry is not None)
         self.empty.setVisible(entry is None)
         self.remove_button.setEnabled(entry is not None)
+        self.confirm_row.hide()
         self.status.clear()
         if entry is None:
             return
@@ -160,6 +181,10 @@ class ProvidersTab(QtWidgets.QWidget):
 
     # -- actions ------------------------------------------------------------------------------------
 
+    def _start(self, name: str, coro: Coroutine[Any, Any, None], working: str) -> None:
+        self.status.working(working)  # at once, on the click: the task starts on the next loop turn
+        self.tasks.start(name, coro)
+
     def _inputs(self) -> tuple[ProviderEntry, str, str]:
         entry = self.selected
         assert entry is not None
@@ -167,7 +192,6 @@ class ProvidersTab(QtWidgets.QWidget):
 
     async def _test(self) -> None:
         entry, address, key = self._inputs()
-        self.status.working("Testing the connection…")
         try:
             key = key or (await setup.stored_key_of(entry.name) or "")
             lines = await setup.test_connection(entry.preset, address, key or None, self.model.currentText())
@@ -198,28 +222,19 @@ class ProvidersTab(QtWidgets.QWidget):
         self.changed.emit()
 
     def _confirm_remove(self) -> None:
+        # Asked inline rather than in a message box: no second window, and Esc still closes Settings.
         entry = self.selected
         if entry is None:
             return
-        box = QtWidgets.QMessageBox(
-            QtWidgets.QMessageBox.Icon.Question,
-            "Remove provider",
-            f"Remove {entry.name} and the key stored for it?",
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.button(QtWidgets.QMessageBox.StandardButton.Yes).setText("Remove")
-        box.setAccessibleName("Remove provider")
-        self.confirm_box = box
+        self.confirm_label.setText(f"Remove {entry.name} and the key stored for it?")
+        self.confirm_row.show()
+        self.confirm_cancel.setFocus()
 
-        def answered(code: int) -> None:
-            if code == QtWidgets.QMessageBox.StandardButton.Yes.value:
-                self.tasks.start("remove", self._remove(entry.name))
-            box.deleteLater()
-            self.confirm_box = None
-
-        box.finished.connect(answered)
-        box.open()  # not exec(): a nested event loop would re-enter qasync
+    def _removal_confirmed(self) -> None:
+        entry = self.selected
+        self.confirm_row.hide()
+        if entry is not None:
+            self.tasks.start("remove", self._remove(entry.name))
 
     async def _remove(self, name: str) -> None:
         keychain = await setup.shared_keychain()

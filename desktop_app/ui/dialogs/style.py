@@ -38,6 +38,9 @@ def dialog_stylesheet(t: theme.Theme) -> str:
     QTabWidget::pane {{ border: none; border-top: 1px solid {c(t.border)}; }}
     QTabBar::tab {{ padding: 8px 16px; border: none; margin-right: 4px; }}
     QTabBar::tab:selected {{ border-bottom: 2px solid {c(t.accent)}; font-weight: 600; }}
+    QFrame#ConfirmRow {{ background: {c(theme.blend(t.tool_error, t.base, 0.9))}; border-radius: 8px; }}
+    QPushButton#DangerButton {{ background: {c(t.tool_error)}; color: white; border: 1px solid {c(t.tool_error)};
+                                font-weight: 600; }}
     QFrame#DialogFooter {{ border-top: 1px solid {c(t.border)}; }}
     """
 
