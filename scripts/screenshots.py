@@ -255,6 +255,7 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("BACKSTAGE_HOME", tempfile.mkdtemp())
     import qasync
+    from screenshots_history import take_history
 
     from desktop_app.ui.app import application
     from desktop_app.ui.session import close_loop
@@ -264,6 +265,7 @@ def main() -> int:
     asyncio.set_event_loop(loop)
     try:
         saved = loop.run_until_complete(take(folder))
+        saved += loop.run_until_complete(take_history(folder))
     finally:
         close_loop(loop)
     for path in saved:

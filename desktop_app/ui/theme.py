@@ -138,4 +138,24 @@ def app_stylesheet(theme: Theme) -> str:
                        border-radius: 12px; }}
     QFrame#Composer QPlainTextEdit {{ background: transparent; border: none; }}
     QLabel#Muted {{ color: {c(theme.muted)}; }}
+    QWidget#Sidebar {{ background: {c(theme.window)}; }}
+    QLineEdit#SearchBox {{ padding: 5px 8px; border: 1px solid {c(theme.border)}; border-radius: 8px;
+                           background: {c(theme.base)}; }}
+    QLineEdit#SearchBox:focus {{ border: 1px solid {c(theme.accent)}; }}
+    QListView#ConversationList, QListWidget#SearchResults {{ border: none; background: transparent;
+                                                              outline: none; }}
+    QListView#ConversationList::item {{ padding: 5px 6px; border-radius: 6px; }}
+    QListView#ConversationList::item:selected, QListWidget#SearchResults::item:selected {{
+        background: {c(theme.user_bubble)}; color: {c(theme.text)}; border-radius: 6px; }}
+    QListView#ConversationList::item:focus {{ border: 1px solid {c(theme.accent)}; }}
+    QFrame#Banner {{ background: {c(blend(theme.warning, theme.base, 0.86))};
+                     border: 1px solid {c(theme.warning)}; border-radius: 8px; }}
+    QFrame#UndoBar {{ background: {c(theme.card_background)}; border: 1px solid {c(theme.border)};
+                      border-radius: 8px; }}
+    QFrame#InterruptedNote {{ background: {c(blend(theme.warning, theme.base, 0.9))};
+                              border: 1px solid {c(theme.warning)}; border-radius: 8px; }}
+    QToolButton#BannerClose {{ border: none; padding: 2px 6px; }}
+    QFrame#UndoBar QPushButton {{ padding: 3px 10px; border: 1px solid {c(theme.border)}; border-radius: 6px;
+                                  background: {c(theme.base)}; }}
+    QFrame#UndoBar QPushButton:focus, QFrame#UndoBar QPushButton:hover {{ border: 1px solid {c(theme.accent)}; }}
     """

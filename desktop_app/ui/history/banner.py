@@ -25,6 +25,7 @@ class Banner(QtWidgets.QFrame):
         *,
         timeout_ms: int = 0,
         closable: bool = True,
+        wrap: bool = True,
         name: str = "Banner",
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
@@ -37,7 +38,7 @@ class Banner(QtWidgets.QFrame):
         layout.setSpacing(theme.SPACE_M)
         self.label = QtWidgets.QLabel(message)
         self.label.setObjectName("BannerText")
-        self.label.setWordWrap(True)
+        self.label.setWordWrap(wrap)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.label, 1)

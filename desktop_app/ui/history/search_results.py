@@ -31,18 +31,30 @@ def plain(snippet: str) -> str:
     return snippet.replace(MARK_START, "").replace(MARK_END, "")
 
 
-def hit_html(hit: SearchHit, t: theme.Theme) -> str:
+def hit_html(hit: SearchHit, t: theme.Theme, more: int = 0) -> str:
+    """The conversation's title, then where and how the words matched (and how many other matches)."""
     highlight = t.css(theme.blend(t.warning, t.base, 0.6))
     title = html.escape(hit.title or "Untitled conversation")
     who = _ROLE_NAMES.get(hit.role, hit.role)
+    extra = f" · {more} more match{'es' if more > 1 else ''}" if more else ""
     return (
         f"<div><b>{title}</b></div>"
-        f'<div style="color:{t.css(t.muted)}">{who}: {highlight_html(hit.snippet, highlight)}</div>'
+        f'<div style="color:{t.css(t.muted)}">{who}: {highlight_html(hit.snippet, highlight)}{extra}</div>'
     )
 
 
+def best_per_conversation(hits: list[SearchHit]) -> list[tuple[SearchHit, int]]:
+    """Each conversation once, at its best match (hits come best first), with its number of other matches."""
+    best: dict[str, SearchHit] = {}
+    count: dict[str, int] = {}
+    for hit in hits:
+        best.setdefault(hit.conversation_id, hit)
+        count[hit.conversation_id] = count.get(hit.conversation_id, 0) + 1
+    return [(hit, count[cid] - 1) for cid, hit in best.items()]
+
+
 class SearchResults(QtWidgets.QListWidget):
-    """The matches of the last search; Enter or a click opens the conversation at that turn."""
+    """The conversations matching the last search, each at its best match; Enter or a click opens it there."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,9 +68,9 @@ class SearchResults(QtWidgets.QListWidget):
     def show_hits(self, hits: list[SearchHit]) -> None:
         self.clear()
         t = theme.current()
-        for hit in hits:
+        for hit, more in best_per_conversation(hits):
             item = QtWidgets.QListWidgetItem(f"{hit.title}: {plain(hit.snippet)}")
-            item.setData(HTML_ROLE, hit_html(hit, t))
+            item.setData(HTML_ROLE, hit_html(hit, t, more))
             item.setData(CONVERSATION_ROLE, hit.conversation_id)
             item.setData(TURN_ROLE, hit.turn_id)
             item.setToolTip(plain(hit.snippet))
@@ -103,9 +115,8 @@ class _HtmlDelegate(QtWidgets.QStyledItemDelegate):
         painter.save()
         painter.translate(rect.topLeft())
         context = QtGui.QAbstractTextDocumentLayout.PaintContext()
-        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
-        colour_role = QtGui.QPalette.ColorRole.HighlightedText if selected else QtGui.QPalette.ColorRole.Text
-        context.palette.setColor(QtGui.QPalette.ColorRole.Text, option.palette.color(colour_role))
+        # The selection is a pale wash (theme.py), so the text keeps its own colour when selected.
+        context.palette.setColor(QtGui.QPalette.ColorRole.Text, theme.current().text)
         doc.documentLayout().draw(painter, context)
         painter.restore()
 

@@ -172,6 +172,8 @@ class Sidebar(QtWidgets.QWidget):
             [("Undo", lambda: self._spawn(self._restore(row)))],
             timeout_ms=UNDO_MS,
             name="UndoBar",
+            wrap=False,
+            closable=False,  # it goes by itself; without the ✕ it fits the narrowest sidebar
         )
         bar.buttons["Undo"].setAccessibleName("Undo delete")
         bar.closed.connect(lambda: setattr(self, "undo_bar", None) if self.undo_bar is bar else None)
