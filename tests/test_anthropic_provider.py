@@ -3,7 +3,6 @@ real HTTP against the scripted server speaking the Messages wire format."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +39,7 @@ from desktop_app.core.stream import (
 from desktop_app.providers.anthropic import AnthropicProvider, build_request_body
 from desktop_app.providers.anthropic_accumulator import MessageStreamState
 from desktop_app.providers.sse import iter_events
+from tests.provider_helpers import collect, raised_error, run_with, stream_all, text_of
 from tests.servers import anthropic_wire as wire
 from tests.servers import fixtures
 from tests.servers.openai_wire import split_at
@@ -218,35 +218,13 @@ def test_request_body_blocks_merging_and_max_tokens() -> None:
 # -- the provider over real HTTP ----------------------------------------------------
 
 
-async def collect(provider: AnthropicProvider, request: ChatRequest = REQUEST) -> list[StreamDelta]:
-    return [delta async for delta in provider.stream(request)]
-
-
 def run_stream(server: ScriptedServer, *responses: Response, base: str = "") -> list[StreamDelta]:
     server.push(*responses)
-
-    async def main() -> list[StreamDelta]:
-        provider = AnthropicProvider(base or server.url, KEY)
-        try:
-            return await collect(provider)
-        finally:
-            await provider.aclose()
-
-    return asyncio.run(main())
+    return stream_all(lambda: AnthropicProvider(base or server.url, KEY), REQUEST)
 
 
 def run_error(server: ScriptedServer, *responses: Response) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        run_stream(server, *responses)
-    error = info.value
-    for text in (str(error), error.message, error.detail):
-        assert KEY not in text
-    assert "\n" not in error.message
-    return error
-
-
-def text_of(deltas: Sequence[StreamDelta]) -> str:
-    return "".join(d.text for d in deltas if isinstance(d, TextChunk))
+    return raised_error(lambda: run_stream(server, *responses), secret=KEY)
 
 
 def test_text_stream_headers_and_path(server: ScriptedServer) -> None:
@@ -279,15 +257,11 @@ def test_parallel_tool_use_split_at_every_byte_offset(server: ScriptedServer) ->
     offsets = iter(range(1, len(stream)))
     server.script(lambda request: Response.sse(split_at(stream, [next(offsets)])))
 
-    async def main() -> None:
-        provider = AnthropicProvider(server.url, KEY)
-        try:
-            for offset in range(1, len(stream)):
-                assert await collect(provider) == expected, offset
-        finally:
-            await provider.aclose()
+    async def every_offset(provider: AnthropicProvider) -> None:
+        for offset in range(1, len(stream)):
+            assert await collect(provider, REQUEST) == expected, offset
 
-    asyncio.run(main())
+    run_with(lambda: AnthropicProvider(server.url, KEY), every_offset)
     assert len(server.requests) == len(stream) - 1
 
 
@@ -353,16 +327,12 @@ def test_connection_dropped_mid_stream(server: ScriptedServer) -> None:
     received: list[StreamDelta] = []
     server.push(Response.sse([stream, b'event: content_block_delta\ndata: {"ty'], drop=True))
 
-    async def main() -> None:
-        provider = AnthropicProvider(server.url, KEY)
-        try:
-            async for delta in provider.stream(REQUEST):
-                received.append(delta)
-        finally:
-            await provider.aclose()
+    async def receive(provider: AnthropicProvider) -> None:
+        async for delta in provider.stream(REQUEST):
+            received.append(delta)
 
     with pytest.raises(StreamInterrupted):
-        asyncio.run(main())
+        run_with(lambda: AnthropicProvider(server.url, KEY), receive)
     assert text_of(received) == "Hello there"
 
 
@@ -391,22 +361,9 @@ def test_empty_200_and_whole_message_from_a_proxy(server: ScriptedServer) -> Non
 def test_list_models_and_unreachable(server: ScriptedServer) -> None:
     server.push(Response.json(wire.models_body(["claude-sonnet-4-20250514", "claude-3-5-haiku-20241022"])))
 
-    async def main() -> list[str]:
-        provider = AnthropicProvider(server.url, KEY)
-        try:
-            return await provider.list_models()
-        finally:
-            await provider.aclose()
-
-    assert asyncio.run(main()) == ["claude-sonnet-4-20250514", "claude-3-5-haiku-20241022"]
+    models = run_with(lambda: AnthropicProvider(server.url, KEY), AnthropicProvider.list_models)
+    assert models == ["claude-sonnet-4-20250514", "claude-3-5-haiku-20241022"]
     assert server.requests[0].path.startswith("/v1/models") and server.requests[0].headers["x-api-key"] == KEY
 
-    async def unreachable() -> None:
-        provider = AnthropicProvider("http://127.0.0.1:9", KEY)
-        try:
-            await collect(provider)
-        finally:
-            await provider.aclose()
-
     with pytest.raises(ConnectionFailed):
-        asyncio.run(unreachable())
+        stream_all(lambda: AnthropicProvider("http://127.0.0.1:9", KEY), REQUEST)

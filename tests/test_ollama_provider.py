@@ -3,9 +3,7 @@ scripted server speaking ``/api/chat`` NDJSON."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Sequence
 
 import pytest
 
@@ -36,6 +34,7 @@ from desktop_app.core.stream import (
     ToolCallComplete,
 )
 from desktop_app.providers.ollama import OllamaChatState, OllamaProvider, build_request_body
+from tests.provider_helpers import collect, raised_error, run_with, stream_all, text_of
 from tests.servers import fixtures
 from tests.servers import ollama_wire as wire
 from tests.servers.openai_wire import split_at
@@ -153,32 +152,13 @@ def test_request_body() -> None:
 # -- the provider over real HTTP ----------------------------------------------------
 
 
-async def collect(provider: OllamaProvider, request: ChatRequest = REQUEST) -> list[StreamDelta]:
-    return [delta async for delta in provider.stream(request)]
-
-
 def run_stream(server: ScriptedServer, *responses: Response, base: str = "") -> list[StreamDelta]:
     server.push(*responses)
-
-    async def main() -> list[StreamDelta]:
-        provider = OllamaProvider(base or server.url, new_id=numbered)
-        try:
-            return await collect(provider)
-        finally:
-            await provider.aclose()
-
-    return asyncio.run(main())
+    return stream_all(lambda: OllamaProvider(base or server.url, new_id=numbered), REQUEST)
 
 
 def run_error(server: ScriptedServer, *responses: Response) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        run_stream(server, *responses)
-    assert "\n" not in info.value.message
-    return info.value
-
-
-def text_of(deltas: Sequence[StreamDelta]) -> str:
-    return "".join(d.text for d in deltas if isinstance(d, TextChunk))
+    return raised_error(lambda: run_stream(server, *responses))
 
 
 def test_text_stream_and_path(server: ScriptedServer) -> None:
@@ -201,15 +181,11 @@ def test_tool_calls_split_at_every_byte_offset(server: ScriptedServer) -> None:
     offsets = iter(range(1, len(stream)))
     server.script(lambda request: wire.response(split_at(stream, [next(offsets)])))
 
-    async def main() -> None:
-        provider = OllamaProvider(server.url, new_id=numbered)
-        try:
-            for offset in range(1, len(stream)):
-                assert await collect(provider) == expected, offset
-        finally:
-            await provider.aclose()
+    async def every_offset(provider: OllamaProvider) -> None:
+        for offset in range(1, len(stream)):
+            assert await collect(provider, REQUEST) == expected, offset
 
-    asyncio.run(main())
+    run_with(lambda: OllamaProvider(server.url, new_id=numbered), every_offset)
     assert len(server.requests) == len(stream) - 1
 
 
@@ -253,16 +229,12 @@ def test_connection_dropped_mid_stream(server: ScriptedServer) -> None:
     received: list[StreamDelta] = []
     server.push(wire.response([wire.text_stream("Hello there", 2, done=False), b'{"model":"lla'], drop=True))
 
-    async def main() -> None:
-        provider = OllamaProvider(server.url)
-        try:
-            async for delta in provider.stream(REQUEST):
-                received.append(delta)
-        finally:
-            await provider.aclose()
+    async def receive(provider: OllamaProvider) -> None:
+        async for delta in provider.stream(REQUEST):
+            received.append(delta)
 
     with pytest.raises(StreamInterrupted):
-        asyncio.run(main())
+        run_with(lambda: OllamaProvider(server.url), receive)
     assert text_of(received) == "Hello there"
 
 
@@ -273,22 +245,11 @@ def test_empty_200(server: ScriptedServer) -> None:
 def test_list_models_and_unreachable(server: ScriptedServer) -> None:
     server.push(Response.json(wire.tags_body(["llama3.2:latest", "qwen3:8b"])))
 
-    async def main() -> list[str]:
-        provider = OllamaProvider(server.url)
-        try:
-            return await provider.list_models()
-        finally:
-            await provider.aclose()
-
-    assert asyncio.run(main()) == ["llama3.2:latest", "qwen3:8b"]
+    assert run_with(lambda: OllamaProvider(server.url), OllamaProvider.list_models) == [
+        "llama3.2:latest",
+        "qwen3:8b",
+    ]
     assert server.requests[0].path == "/api/tags"
 
-    async def unreachable() -> None:
-        provider = OllamaProvider("http://127.0.0.1:9")
-        try:
-            await collect(provider)
-        finally:
-            await provider.aclose()
-
     with pytest.raises(ConnectionFailed):
-        asyncio.run(unreachable())
+        stream_all(lambda: OllamaProvider("http://127.0.0.1:9"), REQUEST)

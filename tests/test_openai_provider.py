@@ -45,6 +45,7 @@ from desktop_app.core.stream import (
 from desktop_app.providers.openai_accumulator import ChatStreamState
 from desktop_app.providers.openai_compat import OpenAICompatProvider
 from desktop_app.providers.sse import iter_events
+from tests.provider_helpers import collect, raised_error, run_with, stream_all, text_of
 from tests.servers import fixtures
 from tests.servers import openai_wire as wire
 from tests.servers.scripted import Chunk, RecordedRequest, Response, ScriptedServer
@@ -219,35 +220,13 @@ def test_accumulator_on_every_split_of_the_wire() -> None:
 # -- the provider over real HTTP ----------------------------------------------------
 
 
-async def collect(provider: OpenAICompatProvider, request: ChatRequest = REQUEST) -> list[StreamDelta]:
-    return [delta async for delta in provider.stream(request)]
-
-
 def run_stream(server: ScriptedServer, *responses: Response, key: str | None = KEY) -> list[StreamDelta]:
     server.push(*responses)
-
-    async def main() -> list[StreamDelta]:
-        provider = OpenAICompatProvider(f"{server.url}/v1", key)
-        try:
-            return await collect(provider)
-        finally:
-            await provider.aclose()
-
-    return asyncio.run(main())
+    return stream_all(lambda: OpenAICompatProvider(f"{server.url}/v1", key), REQUEST)
 
 
 def run_error(server: ScriptedServer, *responses: Response, **kw: Any) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        run_stream(server, *responses, **kw)
-    error = info.value
-    for text in (str(error), error.message, error.detail):
-        assert KEY not in text
-    assert "\n" not in error.message
-    return error
-
-
-def text_of(deltas: Sequence[StreamDelta]) -> str:
-    return "".join(d.text for d in deltas if isinstance(d, TextChunk))
+    return raised_error(lambda: run_stream(server, *responses, **kw), secret=KEY)
 
 
 def test_text_stream_and_request_shape(server: ScriptedServer) -> None:
@@ -286,13 +265,7 @@ def test_full_conversation_request_shape(server: ScriptedServer) -> None:
         temperature=0.2,
     )
     server.push(Response.sse(wire.text_stream("ok")))
-
-    async def main() -> None:
-        provider = OpenAICompatProvider(server.url + "/v1/")
-        await collect(provider, request)
-        await provider.aclose()
-
-    asyncio.run(main())
+    stream_all(lambda: OpenAICompatProvider(server.url + "/v1/"), request)
     body = server.requests[0].json
     assert body["messages"] == [
         {"role": "system", "content": "Be brief."},
@@ -329,15 +302,11 @@ def test_parallel_tool_calls_split_at_every_byte_offset(server: ScriptedServer) 
     offsets = iter(range(1, len(stream)))
     server.script(lambda request: Response.sse(wire.split_at(stream, [next(offsets)])))
 
-    async def main() -> None:
-        provider = OpenAICompatProvider(server.url, KEY)
-        try:
-            for offset in range(1, len(stream)):
-                assert await collect(provider) == expected, offset
-        finally:
-            await provider.aclose()
+    async def every_offset(provider: OpenAICompatProvider) -> None:
+        for offset in range(1, len(stream)):
+            assert await collect(provider, REQUEST) == expected, offset
 
-    asyncio.run(main())
+    run_with(lambda: OpenAICompatProvider(server.url, KEY), every_offset)
     assert len(server.requests) == len(stream) - 1
 
 
@@ -382,16 +351,12 @@ def test_connection_dropped_mid_stream(server: ScriptedServer) -> None:
     received: list[StreamDelta] = []
     server.push(Response.sse([stream, b'data: {"choi'], drop=True))
 
-    async def main() -> None:
-        provider = OpenAICompatProvider(server.url, KEY)
-        try:
-            async for delta in provider.stream(REQUEST):
-                received.append(delta)
-        finally:
-            await provider.aclose()
+    async def receive(provider: OpenAICompatProvider) -> None:
+        async for delta in provider.stream(REQUEST):
+            received.append(delta)
 
     with pytest.raises(StreamInterrupted) as info:
-        asyncio.run(main())
+        run_with(lambda: OpenAICompatProvider(server.url, KEY), receive)
     assert text_of(received) == "Hello there"
     assert KEY not in info.value.detail
 
@@ -499,30 +464,15 @@ def test_connection_refused() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
-    async def main() -> None:
-        provider = OpenAICompatProvider(f"http://127.0.0.1:{port}/v1", KEY)
-        try:
-            await collect(provider)
-        finally:
-            await provider.aclose()
-
     with pytest.raises(ConnectionFailed) as info:
-        asyncio.run(main())
+        stream_all(lambda: OpenAICompatProvider(f"http://127.0.0.1:{port}/v1", KEY), REQUEST)
     assert info.value.retryable and f"127.0.0.1:{port}" in info.value.message
 
 
 def run_with_timeout(server: ScriptedServer, response: Response) -> tuple[ProviderError, RecordedRequest]:
     server.push(response)
-
-    async def main() -> None:
-        provider = OpenAICompatProvider(server.url, KEY, timeout=0.2)
-        try:
-            await collect(provider)
-        finally:
-            await provider.aclose()
-
     with pytest.raises(ProviderError) as info:
-        asyncio.run(main())
+        stream_all(lambda: OpenAICompatProvider(server.url, KEY, timeout=0.2), REQUEST)
     return info.value, server.requests[-1]
 
 
@@ -564,17 +514,13 @@ def test_list_models(server: ScriptedServer) -> None:
         Response.json(wire.error_body(401, "bad key"), status=401),
     )
 
-    async def main() -> list[str]:
-        provider = OpenAICompatProvider(server.url + "/v1", KEY)
-        try:
-            models = await provider.list_models()
-            with pytest.raises(AuthenticationError):
-                await provider.list_models()
-            return models
-        finally:
-            await provider.aclose()
+    async def list_twice(provider: OpenAICompatProvider) -> list[str]:
+        models = await provider.list_models()
+        with pytest.raises(AuthenticationError):
+            await provider.list_models()
+        return models
 
-    assert asyncio.run(main()) == ["gpt-a", "gpt-b"]
+    assert run_with(lambda: OpenAICompatProvider(server.url + "/v1", KEY), list_twice) == ["gpt-a", "gpt-b"]
     assert server.requests[0].method == "GET" and server.requests[0].path == "/v1/models"
 
 
@@ -592,10 +538,10 @@ def test_a_given_http_client_is_used_and_left_open(server: ScriptedServer) -> No
     async def main() -> None:
         async with httpx.AsyncClient() as client:
             provider = OpenAICompatProvider(server.url, name="local", http_client=client)
-            assert text_of(await collect(provider)) == "ok"
+            assert text_of(await collect(provider, REQUEST)) == "ok"
             await provider.aclose()
             assert not client.is_closed
-            assert text_of(await collect(provider)) == "again"
+            assert text_of(await collect(provider, REQUEST)) == "again"
 
     asyncio.run(main())
 
@@ -617,7 +563,7 @@ def test_close_cuts_open_connections_and_joins_every_thread() -> None:
             assert await anext(body) == b"data: x\n\n"
             # A second connection, idle in the keep-alive pool, is open too.
             provider = OpenAICompatProvider(srv.url, http_client=client)
-            assert text_of(await collect(provider)) == "a"
+            assert text_of(await collect(provider, REQUEST)) == "a"
             await asyncio.to_thread(srv.close)
             with pytest.raises(httpx.RemoteProtocolError):  # which also finishes the body iterator
                 await anext(body)
@@ -666,13 +612,6 @@ def test_error_event_with_plain_text(server: ScriptedServer) -> None:
 
 
 def test_address_without_scheme_is_not_retried() -> None:
-    async def main() -> None:
-        provider = OpenAICompatProvider("localhost:8080/v1")
-        try:
-            await collect(provider)
-        finally:
-            await provider.aclose()
-
     with pytest.raises(ConnectionFailed) as info:
-        asyncio.run(main())
+        stream_all(lambda: OpenAICompatProvider("localhost:8080/v1"), REQUEST)
     assert not info.value.retryable and "http://" in info.value.message
