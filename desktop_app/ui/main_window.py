@@ -13,6 +13,7 @@ from ..core import events as ev
 from . import theme
 from .chat.chat_view import ChatView
 from .composer import Composer
+from .context_meter import ContextMeter
 from .history.banner import BannerArea
 from .history.controller import HistoryController
 from .history.window_history import WindowHistory
@@ -86,6 +87,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.server_label = QtWidgets.QLabel()
         self.server_label.setObjectName("Muted")
         self.statusBar().addPermanentWidget(self.server_label)
+        self.context_meter = ContextMeter()
+        self.statusBar().insertPermanentWidget(0, self.context_meter)
+        self.chat.set_show_provenance(settings.show_provenance)
+        self.chat.provenance_toggled.connect(self._provenance_toggled)
         self.statusBar().setSizeGripEnabled(True)
 
         self.composer.send_requested.connect(self.send)
@@ -139,6 +144,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._bridge.new_chat()
         self.chat.clear()
         self.timeline.clear()
+        self.context_meter.clear()
         self.composer.focus()
 
     def set_mode(self, mode: Mode) -> None:
@@ -147,10 +153,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.mode_box.setCurrentIndex(list(Mode).index(mode))
         self._mode_actions[mode].setChecked(True)
 
+    def _provenance_toggled(self, shown: bool) -> None:
+        self.settings.show_provenance = shown
+        self.provenance_action.setChecked(shown)
+
     def _on_event(self, event: ev.Event) -> None:
         self.chat.apply(event)
         self.timeline.apply(event)
         self.conversations.note_event(event)
+        self.context_meter.apply(event)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -204,6 +215,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline_action.setShortcut(QtGui.QKeySequence("Ctrl+T"))
         self.timeline_action.setToolTip("Show or hide the timeline (Ctrl+T)")
         toolbar.addAction(self.timeline_action)
+        self.provenance_action = self._action(
+            "Provenance",
+            "Ctrl+Shift+P",
+            self.chat.set_show_provenance,
+            "Tint answers by where each sentence comes from",
+        )
+        self.provenance_action.setCheckable(True)
+        self.provenance_action.setChecked(self.settings.show_provenance)
+        toolbar.addAction(self.provenance_action)
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close, "Quit Backstage")
         # Esc stops the answer wherever the focus is (the composer handles it itself when focused).
         self.stop_action = self._action("Stop", "Esc", self.stop, "Stop the answer")

@@ -63,6 +63,14 @@ class WindowSettings:
     def timeline_visible(self, visible: bool) -> None:
         self._qs.setValue("view/timeline", "true" if visible else "false")
 
+    @property
+    def show_provenance(self) -> bool:
+        return str(self._qs.value("view/provenance", "false")).lower() == "true"
+
+    @show_provenance.setter
+    def show_provenance(self, shown: bool) -> None:
+        self._qs.setValue("view/provenance", "true" if shown else "false")
+
     # -- server ---------------------------------------------------------------------------
 
     @property

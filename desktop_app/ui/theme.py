@@ -46,9 +46,30 @@ class Theme:
     tool_ok: QtGui.QColor
     tool_error: QtGui.QColor
     warning: QtGui.QColor
+    derived: QtGui.QColor  # provenance: a figure computed from sourced figures
 
     def css(self, color: QtGui.QColor) -> str:
         return color.name(QtGui.QColor.NameFormat.HexRgb)
+
+    def tint(self, color: QtGui.QColor) -> QtGui.QColor:
+        """A background wash of ``color`` that text in the palette's own colour stays readable on."""
+        return blend(color, self.base, 0.8 if not self.dark else 0.72)
+
+    def segment_colour(self, segment: str) -> QtGui.QColor:
+        """The colour of one context segment (``context_measured``) in meters; grey for an unknown one."""
+        light, dark = _SEGMENT_TONES.get(segment, ("#9a9ca5", "#7d7f87"))
+        return QtGui.QColor(dark if self.dark else light)
+
+
+_SEGMENT_TONES = {
+    "system": ("#9a9ca5", "#8a8c95"),
+    "tools": ("#9b7bea", "#b39dfa"),
+    "history": ("#4f7cff", "#7a9cff"),
+    "current_message": ("#1aa3b8", "#4fd1e0"),
+    "answer_so_far": ("#2e9d6a", "#4cc38a"),
+    "tool_calls": ("#e0a21b", "#f5c04e"),
+    "tool_results": ("#e8590c", "#ff8a4c"),
+}
 
 
 def from_palette(palette: QtGui.QPalette) -> Theme:
@@ -79,6 +100,7 @@ def from_palette(palette: QtGui.QPalette) -> Theme:
         tool_ok=tone("#2e9d6a", "#4cc38a"),
         tool_error=tone("#d64545", "#ff6b6b"),
         warning=tone("#b7791f", "#f6c15b"),
+        derived=tone("#3b6fd8", "#7aa7ff"),
     )
 
 
@@ -94,6 +116,14 @@ def current() -> Theme:
     if _cache is None or _cache[0] != key:
         _cache = (key, from_palette(palette))
     return _cache[1]
+
+
+def scaled_font(widget: QtWidgets.QWidget, point_delta: float) -> QtGui.QFont:
+    """The widget's font, a little smaller or larger (style sheets have no relative sizes)."""
+    font = widget.font()
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(max(7.0, font.pointSizeF() + point_delta))
+    return font
 
 
 def monospace_font(point_delta: float = -0.5) -> QtGui.QFont:
@@ -158,4 +188,37 @@ def app_stylesheet(theme: Theme) -> str:
     QFrame#UndoBar QPushButton {{ padding: 3px 10px; border: 1px solid {c(theme.border)}; border-radius: 6px;
                                   background: {c(theme.base)}; }}
     QFrame#UndoBar QPushButton:focus, QFrame#UndoBar QPushButton:hover {{ border: 1px solid {c(theme.accent)}; }}
+    QLabel#TrimNote {{ color: {c(theme.muted)}; }}
+    QLabel#MeterFull {{ color: {c(theme.warning)}; }}
+    QToolButton#FooterPill, QToolButton#FooterToggle, QToolButton#PanelButton {{
+        padding: 2px 10px; border-radius: 11px; border: 1px solid {c(theme.border)};
+        background: transparent; color: {c(theme.text)}; }}
+    QToolButton#FooterPill:hover, QToolButton#FooterToggle:hover, QToolButton#PanelButton:hover {{
+        background: {c(theme.card_background)}; }}
+    QToolButton#FooterToggle:checked {{ background: {c(theme.user_bubble)}; border-color: {c(theme.accent)}; }}
+    QToolButton#FooterWarning {{ padding: 2px 2px; border: none; background: transparent;
+                                 color: {c(theme.warning)}; }}
+    QToolButton#FooterWarning:hover {{ text-decoration: underline; }}
+    QToolButton#FooterPill:focus, QToolButton#FooterToggle:focus, QToolButton#FooterWarning:focus,
+    QToolButton#PanelButton:focus, QToolButton#PanelClose:focus {{ border: 1px solid {c(theme.accent)}; }}
+    QLabel#LegendLabel {{ color: {c(theme.muted)}; }}
+    QFrame#SourcesPanel {{ background: {c(theme.window)}; border: none;
+                           border-left: 1px solid {c(theme.border)}; }}
+    QFrame#SourcesPanel QScrollArea, QWidget#SourcesBody {{ background: {c(theme.window)}; border: none; }}
+    QLabel#SourcesTitle {{ font-weight: 600; }}
+    QToolButton#PanelClose {{ border: 1px solid transparent; border-radius: 6px; padding: 2px 6px;
+                              background: transparent; }}
+    QToolButton#PanelClose:hover {{ background: {c(theme.card_background)}; }}
+    QFrame#SourceCard {{ background: {c(theme.base)}; border: 1px solid {c(theme.border)};
+                         border-radius: 10px; }}
+    QFrame#SourceCard[highlighted="true"] {{ border: 1px solid {c(theme.accent)}; }}
+    QFrame#SourceCard[flagged="true"] {{ border: 1px solid {c(theme.warning)}; }}
+    QLabel#SourceBadge {{ background: {c(theme.user_bubble)}; color: {c(theme.text)}; border-radius: 9px;
+                          padding: 1px 6px; font-weight: 600; }}
+    QLabel#SourceBadge[flagged="true"] {{ background: {c(theme.tint(theme.warning))}; }}
+    QLabel#SourceTitle {{ font-weight: 600; }}
+    QLabel#SourceProblem {{ color: {c(theme.warning)}; }}
+    QLabel#SourceExcerpt {{ color: {c(theme.text)}; background: {c(theme.card_background)};
+                            border-left: 3px solid {c(theme.border)}; padding: 6px 8px; }}
+    QLabel#SourceCaption {{ color: {c(theme.muted)}; font-weight: 600; }}
     """

@@ -12,7 +12,7 @@ paragraph of a long answer.
 
 from __future__ import annotations
 
-from ..qt import QtWidgets
+from ..qt import QtWidgets, Signal
 from .blocks import Block, BlockSplitter
 from .code_block import CodeBlock
 from .markdown_view import MarkdownView
@@ -24,6 +24,8 @@ BlockWidget = MarkdownView | CodeBlock
 
 
 class AnswerView(QtWidgets.QWidget):
+    citation_clicked = Signal(int)  # a [n] marker in any of its blocks
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._splitter = BlockSplitter()
@@ -74,6 +76,9 @@ class AnswerView(QtWidgets.QWidget):
     def blocks(self) -> list[BlockWidget]:
         return list(self._widgets)
 
+    def markdown_blocks(self) -> list[MarkdownView]:
+        return [w for w in self._widgets if isinstance(w, MarkdownView)]
+
     def plain_text(self) -> str:
         """The text as rendered (Markdown syntax gone), blocks separated by blank lines."""
         parts = [w.plain_text() if isinstance(w, MarkdownView) else w.code for w in self._widgets]
@@ -97,6 +102,8 @@ class AnswerView(QtWidgets.QWidget):
                 self._remove_last()
         if index == len(self._widgets):
             widget: BlockWidget = CodeBlock(block.language) if block.kind == "code" else MarkdownView()
+            if isinstance(widget, MarkdownView):
+                widget.citation_clicked.connect(self.citation_clicked)
             self._add(widget)
         self._widgets[index].set_text(block.text)
 

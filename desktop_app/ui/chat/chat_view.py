@@ -5,6 +5,10 @@ frame timer (~60 Hz) renders them, so a burst of hundreds of tokens costs one
 render. Any other event first renders the queued text, so a tool line never
 jumps ahead of the words the model wrote before it. The view keeps the newest
 answer in sight unless the user scrolled up to read something older.
+
+The chat also owns what spans its turns: the conversation's sources (an answer may
+cite a source an earlier one fetched), the sources panel, which opens over its right
+side and pushes the conversation left, and whether provenance tints are shown.
 """
 
 from __future__ import annotations
@@ -14,16 +18,20 @@ from collections.abc import Sequence
 from ...core import events as ev
 from .. import theme
 from ..modes import Mode
-from ..qt import Qt, QTimer, QtWidgets, Signal
+from ..qt import Qt, QtGui, QTimer, QtWidgets, Signal
+from ..sources.answer_sources import SourceBook
+from ..sources.panel import SourcesPanel
 from .turn_view import TurnView
 
 FRAME_MS = 16
 _BOTTOM_SLACK = 24  # px from the bottom that still counts as "following"
+_MIN_COLUMN_BESIDE_PANEL = 400  # px of conversation left of the sources panel, or it lies over it
 
 
 class ChatView(QtWidgets.QScrollArea):
     approval_answered = Signal(str, str)
     continue_requested = Signal(str)  # turn id of an interrupted turn to finish
+    provenance_toggled = Signal(bool)  # from an answer's footer; the window remembers it
 
     def __init__(self, mode: Mode = Mode.STATUS, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,11 +48,14 @@ class ChatView(QtWidgets.QScrollArea):
         # read does not move; None once the reader scrolls.
         self._from_bottom: int | None = None
         self._restoring = False
+        self._book = SourceBook()
+        self._show_provenance = False
 
         canvas = QtWidgets.QWidget()
         canvas.setObjectName("ChatCanvas")
         outer = QtWidgets.QHBoxLayout(canvas)
         outer.setContentsMargins(theme.SPACE_XL, theme.SPACE_XL, theme.SPACE_XL, theme.SPACE_XL)
+        self._outer = outer
         self._column_widget = QtWidgets.QWidget()
         self._column_widget.setMaximumWidth(theme.CONTENT_MAX_WIDTH)
         self._column = QtWidgets.QVBoxLayout(self._column_widget)
@@ -69,6 +80,8 @@ class ChatView(QtWidgets.QScrollArea):
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
+        self.sources_panel = SourcesPanel(self)
+        self.sources_panel.closed.connect(self._place_panel)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -104,6 +117,8 @@ class ChatView(QtWidgets.QScrollArea):
         self.empty_hint.show()
         self._follow = True
         self._from_bottom = None
+        self._book = SourceBook()
+        self.sources_panel.close_panel()
 
     # -- reading back -------------------------------------------------------------------------------
 
@@ -123,6 +138,45 @@ class ChatView(QtWidgets.QScrollArea):
         self._mode = mode
         for turn in self._turns.values():
             turn.set_mode(mode)
+
+    @property
+    def show_provenance(self) -> bool:
+        return self._show_provenance
+
+    def set_show_provenance(self, shown: bool) -> None:
+        """Tint every answer by provenance (or none); says so on :attr:`provenance_toggled` when it changes."""
+        changed = shown != self._show_provenance
+        self._show_provenance = shown
+        for turn in self._turns.values():
+            turn.set_show_provenance(shown)
+        if changed:
+            self.provenance_toggled.emit(shown)
+
+    def show_sources(self, turn_id: str, source_id: int = 0) -> None:
+        """Open the sources panel on one answer's sources, scrolled to ``source_id`` (0: the top)."""
+        turn = self._turns.get(turn_id)
+        if turn is not None:
+            self.sources_panel.show_sources(turn_id, turn.sources, source_id)
+            self._place_panel()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._place_panel()
+
+    def _place_panel(self) -> None:
+        """The panel covers the right side (and the scroll bar); the conversation moves out from under it.
+
+        In a narrow window the panel lies over the conversation instead: a column squeezed
+        to a few words per line would be worse than a covered one.
+        """
+        panel = self.sources_panel
+        width = panel.preferred_width(self.width()) if panel.isVisible() else 0
+        if width:
+            panel.setGeometry(self.width() - width, 0, width, self.height())
+        pushed = width if self.width() - width >= _MIN_COLUMN_BESIDE_PANEL else 0
+        margin = theme.SPACE_XL + pushed
+        if self._outer.contentsMargins().right() != margin:
+            self._outer.setContentsMargins(theme.SPACE_XL, theme.SPACE_XL, margin, theme.SPACE_XL)
 
     def prepend(self, events: Sequence[ev.Event]) -> TurnView | None:
         """An older turn rebuilt from its stored events, put above the others (history loads newest first).
@@ -158,9 +212,11 @@ class ChatView(QtWidgets.QScrollArea):
 
     def _add_turn(self, turn_id: str) -> TurnView:
         self.empty_hint.hide()
-        turn = TurnView(turn_id, self._mode)
+        turn = TurnView(turn_id, self._mode, book=self._book, show_provenance=self._show_provenance)
         turn.approval_answered.connect(self.approval_answered)
         turn.continue_requested.connect(self.continue_requested)
+        turn.sources_requested.connect(self.show_sources)
+        turn.provenance_toggled.connect(self.set_show_provenance)
         self._column.insertWidget(self._column.count() - 1, turn)  # above the bottom stretch
         self._turns[turn_id] = turn
         self._follow = True  # a new message brings the view back to the newest answer

@@ -3,25 +3,35 @@
 The block never scrolls on its own: it is as tall as its text, and the chat's
 scroll area scrolls the whole conversation. Qt's own Markdown reader (GitHub
 dialect) parses it; a light pass afterwards gives tables and inline code the
-theme's borders and backgrounds, which the reader leaves plain.
+theme's borders and backgrounds, which the reader leaves plain, and makes each
+``[n]`` a citation marker (see :mod:`.annotations`). Provenance tints are drawn
+over the text and shown or hidden without rendering it again.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from .. import theme
-from ..qt import Qt, QtCore, QtGui, QtWidgets
+from ..qt import Qt, QtCore, QtGui, QtWidgets, Signal
+from .annotations import CITE_SCHEME, CitationMark, Tint, mark_citations, tint_selections
 
 
 class MarkdownView(QtWidgets.QTextBrowser):
     kind = "markdown"
+    citation_clicked = Signal(int)  # the source number of a clicked [n]
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._source = ""
+        self._marks: Mapping[int, CitationMark] = {}
+        self._tints: list[Tint] = []
+        self._tints_shown = False
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.setOpenExternalLinks(True)
+        # Links are opened here: a citation is no web address, every other link goes to the browser.
+        self.setOpenLinks(False)
+        self.anchorClicked.connect(self._follow)
         self.setTabChangesFocus(True)
         # Clicks select text and follow links; Tab does not stop at every paragraph of every answer.
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -44,8 +54,48 @@ class MarkdownView(QtWidgets.QTextBrowser):
             return
         self._source = markdown
         self.document().setMarkdown(markdown, QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        _dress(self.document(), theme.current())
+        t = theme.current()
+        _dress(self.document(), t)
+        mark_citations(self.document(), self._marks, t)
+        self._paint_tints()
         self.setAccessibleName(self.document().toPlainText()[:200])
+
+    def annotate(self, marks: Mapping[int, CitationMark], tints: list[Tint]) -> None:
+        """Bind citations to what ``provenance_checked`` said of them, and keep the sentence tints."""
+        self._marks, self._tints = marks, tints
+        mark_citations(self.document(), marks, theme.current())
+        self._paint_tints()
+
+    def show_tints(self, shown: bool) -> None:
+        if shown != self._tints_shown:
+            self._tints_shown = shown
+            self._paint_tints()
+
+    def tints(self) -> list[Tint]:
+        return list(self._tints)
+
+    def _paint_tints(self) -> None:
+        shown = self._tints if self._tints_shown else []
+        self.setExtraSelections(tint_selections(self, shown, theme.current()))
+
+    def _follow(self, url: QtCore.QUrl) -> None:
+        if url.scheme() == CITE_SCHEME and url.path().isdigit():
+            self.citation_clicked.emit(int(url.path()))
+        else:
+            QtGui.QDesktopServices.openUrl(url)
+
+    def viewportEvent(self, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt override)
+        # A tinted sentence says why it is tinted; a citation's own tooltip (a char format) wins.
+        if event.type() == QtCore.QEvent.Type.ToolTip and self._tints_shown and self._tints:
+            assert isinstance(event, QtGui.QHelpEvent)
+            cursor = self.cursorForPosition(event.pos())
+            if not cursor.charFormat().toolTip():
+                at = cursor.position()
+                tip = next((t.tooltip for t in self._tints if t.start <= at < t.end and t.tooltip), "")
+                if tip:
+                    QtWidgets.QToolTip.showText(event.globalPos(), tip, self)
+                    return True
+        return super().viewportEvent(event)
 
     def plain_text(self) -> str:
         return self.document().toPlainText()

@@ -7,6 +7,10 @@ turn keeps every event it was given, so a view can always be rebuilt from them
 
 Text and reasoning deltas are only queued by :meth:`apply`; :meth:`flush`
 renders them and is called by the chat at most once per frame.
+
+When the turn finishes, an answer that used sources gets its citations bound and
+its sentences tinted from ``provenance_checked``, and a footer with the counts.
+A ``context_trimmed`` event becomes a quiet line where it happened.
 """
 
 from __future__ import annotations
@@ -17,8 +21,13 @@ from ...core import events as ev
 from .. import theme
 from ..modes import Mode
 from ..qt import Qt, QtGui, QtWidgets, Signal
+from ..sources.answer_sources import AnswerSources, SourceBook
+from ..sources.words import compact_tokens
+from .answer_footer import AnswerFooter
 from .answer_view import AnswerView
 from .interrupted_note import InterruptedNote
+from .markdown_view import MarkdownView
+from .provenance_marks import annotate
 from .reasoning_view import ReasoningView
 from .spinner import Spinner
 from .tool_call_view import ToolCallView
@@ -31,12 +40,25 @@ Segment = AnswerView | ReasoningView | ToolCallView | QtWidgets.QLabel
 class TurnView(QtWidgets.QWidget):
     approval_answered = Signal(str, str)
     continue_requested = Signal(str)  # turn id: finish this interrupted answer
+    sources_requested = Signal(str, int)  # turn id, source number (0: the list's top)
+    provenance_toggled = Signal(bool)
 
-    def __init__(self, turn_id: str, mode: Mode, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self,
+        turn_id: str,
+        mode: Mode,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        book: SourceBook | None = None,
+        show_provenance: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.turn_id = turn_id
         self.events: list[ev.Event] = []
         self.finished: ev.TurnFinished | None = None
+        self.sources = AnswerSources(book)
+        self.footer: AnswerFooter | None = None
+        self._show_provenance = show_provenance
         self._mode = mode
         self._segments: list[Segment] = []
         self._tools: dict[str, ToolCallView] = {}
@@ -82,10 +104,10 @@ class TurnView(QtWidgets.QWidget):
         self.user_label.setFixedWidth(min(natural + 4, widest))
 
     @classmethod
-    def replay(cls, events: Iterable[ev.Event], mode: Mode) -> TurnView:
+    def replay(cls, events: Iterable[ev.Event], mode: Mode, *, book: SourceBook | None = None) -> TurnView:
         """A view rebuilt from stored events, rendered at once (history, mode re-render, tests)."""
         events = list(events)
-        view = cls(events[0].turn_id if events else "", mode)
+        view = cls(events[0].turn_id if events else "", mode, book=book)
         for event in events:
             view.apply(event)
         view.flush()
@@ -104,6 +126,7 @@ class TurnView(QtWidgets.QWidget):
             self._segment(ReasoningView).append(event.text)
             return
         self.flush()  # queued text comes before whatever this event adds
+        self.sources.apply(event)
         if isinstance(event, ev.TurnStarted):
             self.user_label.setText(event.user_text)
             self._fit_bubble()
@@ -130,6 +153,8 @@ class TurnView(QtWidgets.QWidget):
         elif isinstance(event, ev.ErrorEvent):
             self._clear_transient()
             self._note("ErrorNote", event.message)
+        elif isinstance(event, ev.ContextTrimmed):
+            self._trim_note(event)
         elif isinstance(event, ev.TurnFinished):
             self._finish(event)
 
@@ -174,6 +199,9 @@ class TurnView(QtWidgets.QWidget):
     def notes(self) -> list[str]:
         return [s.text() for s in self._segments if isinstance(s, QtWidgets.QLabel) and not s.isHidden()]
 
+    def markdown_blocks(self) -> list[MarkdownView]:
+        return [b for s in self._segments if isinstance(s, AnswerView) for b in s.markdown_blocks()]
+
     # -- presentation ------------------------------------------------------------------------
 
     def set_mode(self, mode: Mode) -> None:
@@ -184,6 +212,14 @@ class TurnView(QtWidgets.QWidget):
             elif isinstance(segment, ReasoningView):
                 segment.setVisible(mode is Mode.FULL)
 
+    def set_show_provenance(self, shown: bool) -> None:
+        """Tint the answer's sentences by provenance class (the legend shows with them), or not."""
+        self._show_provenance = shown
+        for block in self.markdown_blocks():
+            block.show_tints(shown)
+        if self.footer is not None:
+            self.footer.set_provenance_shown(shown)
+
     def _segment(self, kind: type[AnswerView] | type[ReasoningView]) -> AnswerView | ReasoningView:
         last = self._segments[-1] if self._segments else None
         if isinstance(last, kind):
@@ -192,6 +228,8 @@ class TurnView(QtWidgets.QWidget):
         if isinstance(last, AnswerView):
             last.finish()
         segment = kind()
+        if isinstance(segment, AnswerView):
+            segment.citation_clicked.connect(lambda n: self.sources_requested.emit(self.turn_id, n))
         self._add(segment)  # parented first: setVisible on a parentless widget opens a window
         if isinstance(segment, ReasoningView):
             segment.setVisible(self._mode is Mode.FULL)
@@ -250,6 +288,31 @@ class TurnView(QtWidgets.QWidget):
             view.stop_waiting()
         if event.stop_reason == "cancelled":
             self._note("Muted", "Stopped.")
+        if self.sources.listed() or self.sources.checked:
+            self._add_footer()
+
+    def _add_footer(self) -> None:
+        annotate(self.markdown_blocks(), self.sources)
+        self.footer = AnswerFooter(self.sources)
+        self.footer.sources_requested.connect(lambda n: self.sources_requested.emit(self.turn_id, n))
+        self.footer.provenance_toggled.connect(self.provenance_toggled)
+        self._column.insertWidget(self._column.count() - 1, self.footer)  # above the waiting spinner
+        self.set_show_provenance(self._show_provenance)
+
+    def _trim_note(self, event: ev.ContextTrimmed) -> None:
+        """Where the loop shortened the prompt to fit the window: said once, quietly, in its own words."""
+        what = event.what[:1].lower() + event.what[1:]
+        label = QtWidgets.QLabel(f"✂  Trimmed: {what} · {compact_tokens(event.tokens_freed)} tokens freed")
+        label.setObjectName("TrimNote")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setToolTip(
+            "To fit the model's context window, Backstage shortened what it sends this time. "
+            f"{event.tokens_freed:,} tokens freed; the sources stay listed."
+        )
+        label.setAccessibleName(label.text())
+        self._finish_text()
+        self._add(label)  # the waiting spinner stays: the request is still on its way
 
 
 def _seconds(value: float) -> str:

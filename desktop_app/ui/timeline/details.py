@@ -33,9 +33,11 @@ def tooltip(item: Item) -> str:
         return "\n".join(lines)
     if item.kind == "row" and item.row is not None:
         row = item.row
+        lines = [f"Cycle {row.cycle}"]
         if row.context_used is not None and row.context_window:
-            return f"Cycle {row.cycle} · context {row.context_used:,} of {row.context_window:,} tokens"
-        return f"Cycle {row.cycle}"
+            lines[0] += f" · context {row.context_used:,} of {row.context_window:,} tokens"
+        lines += [f"Trimmed: {what} · {freed:,} tokens freed" for what, freed in row.trims]
+        return "\n".join(lines)
     return f"Turn: {item.turn.user_text[:80]}"
 
 
@@ -84,7 +86,17 @@ def _row_html(row: CycleRow) -> str:
         ("Added by the app", _seconds(row.app_gap())),
     ]
     if row.context_used is not None and row.context_window:
+        # Loaded with the loop, which sent these events; not imported before the window's first paint.
+        from ...core.context import SEGMENT_LABELS
+
         facts.append(("Context sent", f"{row.context_used:,} of {row.context_window:,} tokens"))
+        facts += [
+            (f"&nbsp;&nbsp;{html.escape(SEGMENT_LABELS.get(name, name))}", f"{tokens:,}")  # type: ignore[call-overload]
+            for name, tokens in row.context_segments.items()
+            if tokens
+        ]
+        facts.append(("Kept for the answer", f"{row.context_reserved:,}"))
+    facts += [("Trimmed", f"{html.escape(what)} · {freed:,} tokens freed") for what, freed in row.trims]
     return _table(f"Cycle {row.cycle}", facts)
 
 

@@ -52,6 +52,9 @@ class CycleRow:
     tools: list[ToolSpan] = field(default_factory=list)
     context_used: int | None = None
     context_window: int | None = None
+    context_segments: dict[str, int] = field(default_factory=dict)
+    context_reserved: int = 0
+    trims: list[tuple[str, int]] = field(default_factory=list)  # (what, tokens freed) from context_trimmed
 
     @property
     def lanes(self) -> int:
@@ -177,6 +180,10 @@ class TimelineModel:
         elif isinstance(event, ev.ContextMeasured):
             row.context_used = sum(event.segments.values())
             row.context_window = event.window
+            row.context_segments = dict(event.segments)
+            row.context_reserved = event.reserved
+        elif isinstance(event, ev.ContextTrimmed):
+            row.trims.append((event.what, event.tokens_freed))
         elif isinstance(event, ev.CycleFinished):
             row.end = event.t
             _mark_waited_for(row)

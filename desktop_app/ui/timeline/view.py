@@ -192,8 +192,17 @@ class TimelineView(QtWidgets.QWidget):
         p.drawText(
             label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"Cycle {item.row.cycle}"
         )
-        p.setFont(self.font())
         row = item.row
+        if row.trims:
+            # The prompt of this cycle was trimmed to fit: a mark after the label (details say what).
+            p.setPen(t.warning)
+            offset = QtGui.QFontMetrics(small).horizontalAdvance(f"Cycle {row.cycle} ")
+            p.drawText(
+                label.adjusted(offset, 0, 0, 0),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                "✂",
+            )
+        p.setFont(self.font())
         if row.context_used is not None and row.context_window:
             # A thin meter under the label: how full the context window was for this cycle.
             share = min(1.0, row.context_used / row.context_window)
