@@ -167,6 +167,7 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("BACKSTAGE_HOME", tempfile.mkdtemp())
     import qasync
+    from screenshots_dialogs import take_dialogs
     from screenshots_history import take_history
 
     from desktop_app.ui.app import application
@@ -178,6 +179,7 @@ def main() -> int:
     try:
         saved = loop.run_until_complete(take(folder))
         saved += loop.run_until_complete(take_history(folder))
+        saved += loop.run_until_complete(take_dialogs(folder))
     finally:
         close_loop(loop)
     for path in saved:

@@ -15,12 +15,14 @@ from collections.abc import Awaitable, Callable
 
 from ..core.errors import describe
 from ..providers.detect import short_model_name
-from .qt import Qt, QtGui, QtWidgets, Signal
+from . import theme
+from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
 
 log = logging.getLogger("backstage.window")
 
 Fetch = Callable[[str], Awaitable[list[str]]]
 CHOICE = Qt.ItemDataRole.UserRole
+_PAD = 10
 
 
 class ModelPicker(QtWidgets.QComboBox):
@@ -45,6 +47,8 @@ class ModelPicker(QtWidgets.QComboBox):
         self.current: tuple[str, str] = ("", "")
         self.label = ""
         self.activated.connect(self._activated)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._restyle()
 
     # -- what it lists --------------------------------------------------------------------------
 
@@ -109,26 +113,59 @@ class ModelPicker(QtWidgets.QComboBox):
         self.fetch_all()  # lazily: only a user who opens the list pays for the requests
         super().showPopup()
 
-    def sizeHint(self):  # type: ignore[no-untyped-def]  # noqa: N802 (Qt override)
-        hint = super().sizeHint()
-        text = self.fontMetrics().horizontalAdvance(self.label) + 48  # arrow and padding
-        hint.setWidth(min(self.maximumWidth(), max(text, 120)))
-        return hint
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
+        text = self.fontMetrics().horizontalAdvance(f"{self.label}  ▾") + 8  # elision needs a little slack
+        return QtCore.QSize(
+            min(self.maximumWidth(), max(text + 2 * _PAD, 80)), self.fontMetrics().height() + 12
+        )
 
-    def minimumSizeHint(self):  # type: ignore[no-untyped-def]  # noqa: N802 (Qt override)
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
         return self.sizeHint()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        # The closed box shows "Provider · model"; the rows in the popup show the bare model names.
-        painter = QtWidgets.QStylePainter(self)
-        option = QtWidgets.QStyleOptionComboBox()
-        self.initStyleOption(option)
-        option.currentText = self.fontMetrics().elidedText(  # type: ignore[attr-defined]
-            self.label, Qt.TextElideMode.ElideMiddle, max(40, self.width() - 40)
+        # A quiet chip rather than a boxed field: "Provider · model ▾", outlined on hover and focus.
+        t = theme.current()
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        rect = QtCore.QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        hovered = self.underMouse() or self.view().isVisible()
+        if hovered or self.hasFocus():
+            painter.setPen(QtGui.QPen(t.accent if self.hasFocus() else t.border, 1))
+            painter.setBrush(t.card_background)
+            painter.drawRoundedRect(rect, 7, 7)
+        painter.setPen(t.text if hovered else t.muted)
+        width = self.width() - 2 * _PAD - self.fontMetrics().horizontalAdvance("  ▾")
+        label = self.fontMetrics().elidedText(self.label, Qt.TextElideMode.ElideMiddle, max(20, width))
+        painter.drawText(
+            self.rect().adjusted(_PAD, 0, -_PAD, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            f"{label}  ▾",
         )
-        option.currentIcon = QtGui.QIcon()  # type: ignore[attr-defined]
-        painter.drawComplexControl(QtWidgets.QStyle.ComplexControl.CC_ComboBox, option)
-        painter.drawControl(QtWidgets.QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+    def enterEvent(self, event: QtGui.QEnterEvent) -> None:  # noqa: N802 (Qt override)
+        super().enterEvent(event)
+        self.update()
+
+    def leaveEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        super().leaveEvent(event)
+        self.update()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            self._restyle()
+
+    def _restyle(self) -> None:
+        t = theme.current()
+        c = t.css
+        sheet = (
+            f"QComboBox#ModelPicker QAbstractItemView {{ background: {c(t.base)}; border: 1px solid {c(t.border)};"
+            f" border-radius: 8px; padding: 4px; outline: none;"
+            f" selection-background-color: {c(theme.blend(t.accent, t.base, 0.75))}; selection-color: {c(t.text)}; }}"
+            f" QComboBox#ModelPicker QAbstractItemView::item {{ padding: 4px 8px; min-height: 22px; }}"
+        )
+        if self.styleSheet() != sheet:
+            self.setStyleSheet(sheet)
 
     # -- rows -------------------------------------------------------------------------------------
 

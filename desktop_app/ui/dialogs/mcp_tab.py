@@ -76,8 +76,11 @@ class McpTab(QtWidgets.QWidget):
         self.list.setHeaderLabels(["Server", "Runs", "Status"])
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
-        self.list.header().setStretchLastSection(False)
-        self.list.header().setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.list.currentItemChanged.connect(lambda *_: self._show_selected())
         layout.addWidget(self.list, 1)
         self.details = QtWidgets.QLabel()
@@ -122,7 +125,6 @@ class McpTab(QtWidgets.QWidget):
             item.setToolTip(1, server.target)
             self.list.addTopLevelItem(item)
             self._show_status(server.name)
-        self.list.resizeColumnToContents(0)
         names = [s.name for s in self.servers]
         if names:
             self.list.setCurrentItem(

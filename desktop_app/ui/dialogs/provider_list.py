@@ -13,10 +13,26 @@ from .provider_setup import ProviderChoice
 
 CHOICE = Qt.ItemDataRole.UserRole
 HEADER = Qt.ItemDataRole.UserRole + 1
+TITLE = Qt.ItemDataRole.UserRole + 2
+DESCRIPTION = Qt.ItemDataRole.UserRole + 3
+BADGE = Qt.ItemDataRole.UserRole + 4
 _ROW_HEIGHT, _HEADER_HEIGHT = 58, 30
 
 
-class _RowDelegate(QtWidgets.QStyledItemDelegate):
+def set_row(item: QtWidgets.QListWidgetItem, title: str, description: str, badge: str = "") -> None:
+    """Give a list item what :class:`RowDelegate` paints (and what a screen reader reads)."""
+    item.setData(TITLE, title)
+    item.setData(DESCRIPTION, description)
+    item.setData(BADGE, badge)
+    words = f"{title}. {description}" + (f" {badge}." if badge else "")
+    item.setText(words)
+    item.setData(Qt.ItemDataRole.AccessibleTextRole, words)
+    item.setToolTip(description)
+
+
+class RowDelegate(QtWidgets.QStyledItemDelegate):
+    """Two-line rows: a bold title, a muted description under it, an optional badge on the right."""
+
     def sizeHint(self, option: QtWidgets.QStyleOptionViewItem, index: QtCore.QModelIndex) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(option.rect.width(), _HEADER_HEIGHT if index.data(HEADER) else _ROW_HEIGHT)
 
@@ -41,7 +57,6 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
             )
             painter.restore()
             return
-        choice: ProviderChoice = index.data(CHOICE)
         state = option.state  # type: ignore[attr-defined]
         selected = bool(state & QtWidgets.QStyle.StateFlag.State_Selected)
         hovered = bool(state & QtWidgets.QStyle.StateFlag.State_MouseOver)
@@ -52,7 +67,7 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
             painter.setBrush(fill)
             painter.drawRoundedRect(card, 8, 8)
         inner = card.toRect().adjusted(theme.SPACE_L, theme.SPACE_M, -theme.SPACE_L, -theme.SPACE_M)
-        badge = choice.badge
+        badge = str(index.data(BADGE) or "")
         if badge:
             badge_font = QtGui.QFont(option.font)
             badge_font.setPointSizeF(max(7.0, badge_font.pointSizeF() - 1))
@@ -72,12 +87,14 @@ class _RowDelegate(QtWidgets.QStyledItemDelegate):
         painter.setFont(title_font)
         painter.setPen(t.text)
         top = QtCore.QRect(inner.left(), inner.top(), inner.width(), inner.height() // 2)
-        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, choice.title)
+        painter.drawText(
+            top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(index.data(TITLE))
+        )
         painter.setFont(option.font)
         painter.setPen(t.muted)
         bottom = QtCore.QRect(inner.left(), top.bottom(), inner.width(), inner.height() - top.height())
         elided = QtGui.QFontMetrics(option.font).elidedText(
-            choice.description, Qt.TextElideMode.ElideRight, bottom.width()
+            str(index.data(DESCRIPTION) or ""), Qt.TextElideMode.ElideRight, bottom.width()
         )
         painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
         painter.restore()
@@ -92,7 +109,7 @@ class ProviderList(QtWidgets.QListWidget):
         super().__init__(parent)
         self.setObjectName("ProviderList")
         self.setAccessibleName("Model services")
-        self.setItemDelegate(_RowDelegate(self))
+        self.setItemDelegate(RowDelegate(self))
         self.setMouseTracking(True)  # hover highlight
         self.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSpacing(0)
@@ -111,10 +128,9 @@ class ProviderList(QtWidgets.QListWidget):
             header.setFlags(Qt.ItemFlag.NoItemFlags)  # disabled: arrows skip it, clicks do nothing
             self.addItem(header)
             for choice in choices:
-                item = QtWidgets.QListWidgetItem(f"{choice.title}. {choice.description}")
+                item = QtWidgets.QListWidgetItem()
                 item.setData(CHOICE, choice)
-                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{choice.title}. {choice.description}")
-                item.setToolTip(choice.description)
+                set_row(item, choice.title, choice.description, choice.badge)
                 self.addItem(item)
         if previous is not None:
             self.select_id(previous.id, found=previous.found is not None)

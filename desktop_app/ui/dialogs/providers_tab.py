@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from typing import Any
+from urllib.parse import urlsplit
 
+from ...providers.detect import short_model_name
 from ...providers.presets import PRESETS
 from ...providers.registry import remove_provider
 from ...storage.secrets import mask
@@ -19,6 +21,7 @@ from .. import theme
 from ..qt import Qt, QtWidgets, Signal
 from . import provider_setup as setup
 from .onboarding import OnboardingDialog
+from .provider_list import RowDelegate, set_row
 from .tasks import DialogTasks, close_later, plain_message
 from .widgets import SecretField, StatusLine, muted
 
@@ -40,6 +43,8 @@ class ProvidersTab(QtWidgets.QWidget):
         self.list = QtWidgets.QListWidget()
         self.list.setObjectName("SettingsList")
         self.list.setAccessibleName("Configured providers")
+        self.list.setItemDelegate(RowDelegate(self.list))
+        self.list.setMouseTracking(True)  # hover highlight
         self.list.setMinimumWidth(200)
         self.list.currentItemChanged.connect(lambda *_: self._show_selected())
         left.addWidget(self.list, 1)
@@ -92,6 +97,7 @@ class ProvidersTab(QtWidgets.QWidget):
         form.addRow("Default &model", self.model)
         form.addRow("", self.default_box)
         actions = QtWidgets.QHBoxLayout()
+        actions.setSpacing(theme.SPACE_M)
         self.test_button = QtWidgets.QPushButton("&Test")
         self.test_button.setAccessibleName("Test the connection")
         self.save_button = QtWidgets.QPushButton("&Save changes")
@@ -125,11 +131,12 @@ class ProvidersTab(QtWidgets.QWidget):
         self.list.clear()
         for entry in self._settings.providers:
             preset = PRESETS.get(entry.preset)
-            service = preset.display_name if preset else entry.preset
-            default = entry.name == self._settings.default_provider
-            item = QtWidgets.QListWidgetItem(f"{entry.name}\n{service}{' · default' if default else ''}")
+            host = urlsplit(entry.base_url or (preset.base_url if preset else "")).netloc
+            model = short_model_name(entry.default_model) if entry.default_model else "no model chosen"
+            item = QtWidgets.QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, entry.name)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{entry.name}, {service}")
+            badge = "Default" if entry.name == self._settings.default_provider else ""
+            set_row(item, setup.provider_label(entry), f"{model} · {host}", badge)
             self.list.addItem(item)
         names = [e.name for e in self._settings.providers]
         self.list.setCurrentRow(names.index(current) if current in names else 0 if names else -1)

@@ -17,14 +17,27 @@ def dialog_stylesheet(t: theme.Theme) -> str:
     QLabel#OkNote {{ color: {c(t.tool_ok)}; }}
     QLabel#Notice {{ background: {c(theme.blend(t.warning, t.base, 0.86))}; border-radius: 8px;
                      padding: 8px 10px; }}
-    QLineEdit, QComboBox {{ padding: 6px 8px; border: 1px solid {c(t.border)}; border-radius: 6px;
-                            background: {c(t.base)}; }}
-    QLineEdit:focus, QComboBox:focus {{ border: 1px solid {c(t.accent)}; }}
+    QLineEdit {{ padding: 6px 8px; border: 1px solid {c(t.border)}; border-radius: 6px;
+                 background: {c(t.base)}; }}
+    QLineEdit:focus {{ border: 1px solid {c(t.accent)}; }}
+    QComboBox {{ padding: 5px 8px; }}
     QListWidget#ProviderList, QListWidget#ModelList, QListWidget#SettingsList, QTreeWidget#McpList {{
         border: 1px solid {c(t.border)}; border-radius: 8px; background: {c(t.base)}; padding: 4px; }}
-    QListWidget#ModelList::item, QListWidget#SettingsList::item {{ padding: 6px 8px; border-radius: 6px; }}
-    QListWidget#ModelList::item:selected, QListWidget#SettingsList::item:selected {{
+    QListWidget#ModelList::item, QTreeWidget#McpList::item {{ padding: 6px 8px; }}
+    QListWidget#ModelList::item {{ border-radius: 6px; }}
+    QListWidget#ModelList::item:selected, QTreeWidget#McpList::item:selected {{
         background: {c(theme.blend(t.accent, t.base, 0.8))}; color: {c(t.text)}; }}
+    QTreeWidget#McpList QHeaderView::section {{ background: transparent; border: none; color: {c(t.muted)};
+        border-bottom: 1px solid {c(t.border)}; padding: 6px 8px; font-weight: 600; }}
+    QLabel#McpDetails {{ background: {c(t.card_background)}; border: 1px solid {c(t.border)};
+                         border-radius: 8px; padding: 10px 12px; }}
+    QToolButton#LinkButton {{ border: none; padding: 0; color: {c(t.accent)}; }}
+    QToolButton#LinkButton:hover {{ text-decoration: underline; }}
+    QScrollBar:vertical {{ width: 10px; background: transparent; margin: 2px; }}
+    QScrollBar::handle:vertical {{ background: {c(theme.blend(t.text, t.base, 0.75))}; border-radius: 3px;
+                                   min-height: 24px; }}
+    QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
+    QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
     QPushButton {{ padding: 6px 14px; border-radius: 6px; border: 1px solid {c(t.border)};
                    background: {c(t.card_background)}; }}
     QPushButton:hover {{ border: 1px solid {c(t.accent)}; }}
@@ -35,9 +48,12 @@ def dialog_stylesheet(t: theme.Theme) -> str:
     QPushButton#PrimaryButton:disabled {{ background: {c(theme.blend(t.accent, t.base, 0.6))};
                                           border: 1px solid transparent; }}
     QToolButton {{ padding: 5px 8px; border-radius: 6px; border: 1px solid {c(t.border)}; }}
-    QTabWidget::pane {{ border: none; border-top: 1px solid {c(t.border)}; }}
-    QTabBar::tab {{ padding: 8px 16px; border: none; margin-right: 4px; }}
-    QTabBar::tab:selected {{ border-bottom: 2px solid {c(t.accent)}; font-weight: 600; }}
+    QTabWidget::pane {{ border: none; }}
+    QTabBar {{ border-bottom: 1px solid {c(t.border)}; }}
+    QTabBar::tab {{ padding: 8px 16px; border: none; margin-right: 4px; color: {c(t.muted)};
+                    border-bottom: 2px solid transparent; }}
+    QTabBar::tab:selected {{ border-bottom: 2px solid {c(t.accent)}; color: {c(t.text)}; }}
+    QTabBar::tab:hover {{ color: {c(t.text)}; }}
     QFrame#ConfirmRow {{ background: {c(theme.blend(t.tool_error, t.base, 0.9))}; border-radius: 8px; }}
     QPushButton#DangerButton {{ background: {c(t.tool_error)}; color: white; border: 1px solid {c(t.tool_error)};
                                 font-weight: 600; }}
