@@ -252,3 +252,32 @@ def test_the_window_marks_exactly_what_the_check_reads_as_citations() -> None:
     from desktop_app.core.provenance.facts import CITATION as CHECKED
 
     assert CITATION.pattern == CHECKED.pattern
+
+
+def test_the_panel_is_reachable_by_keyboard_and_gives_the_focus_back(qtbot) -> None:
+    window = _salary_window(qtbot)
+    button = window.chat.last_turn().footer.sources_button
+    button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    panel = window.chat.sources_panel
+    assert panel.isVisible()
+    first = panel.cards[0]
+    assert QtGui.QGuiApplication.focusObject() is first.open_button
+    qtbot.keyClick(first.open_button, Qt.Key.Key_Tab)
+    assert QtGui.QGuiApplication.focusObject() is first.copy_button
+    qtbot.keyClick(first.copy_button, Qt.Key.Key_Escape)
+    assert not panel.isVisible() and QtGui.QGuiApplication.focusObject() is button
+
+
+def test_every_new_control_has_an_accessible_name(qtbot) -> None:
+    from desktop_app.ui.qt import QtWidgets
+
+    window = _salary_window(qtbot)
+    turn = window.chat.last_turn()
+    turn.footer.sources_button.click()
+    controls = [
+        *turn.footer.findChildren(QtWidgets.QAbstractButton),
+        *window.chat.sources_panel.findChildren(QtWidgets.QAbstractButton),
+    ]
+    assert controls and all(c.accessibleName() for c in controls)
+    assert window.context_meter.accessibleName().startswith("Context window: ")

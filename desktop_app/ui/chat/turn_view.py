@@ -22,7 +22,6 @@ from .. import theme
 from ..modes import Mode
 from ..qt import Qt, QtGui, QtWidgets, Signal
 from ..sources.answer_sources import AnswerSources, SourceBook
-from ..sources.words import compact_tokens
 from .answer_footer import AnswerFooter
 from .answer_view import AnswerView
 from .interrupted_note import InterruptedNote
@@ -31,6 +30,7 @@ from .provenance_marks import annotate
 from .reasoning_view import ReasoningView
 from .spinner import Spinner
 from .tool_call_view import ToolCallView
+from .trim_note import trim_note
 
 _BUBBLE_SHARE = 0.75  # of the column's width
 
@@ -300,19 +300,8 @@ class TurnView(QtWidgets.QWidget):
         self.set_show_provenance(self._show_provenance)
 
     def _trim_note(self, event: ev.ContextTrimmed) -> None:
-        """Where the loop shortened the prompt to fit the window: said once, quietly, in its own words."""
-        what = event.what[:1].lower() + event.what[1:]
-        label = QtWidgets.QLabel(f"✂  Trimmed: {what} · {compact_tokens(event.tokens_freed)} tokens freed")
-        label.setObjectName("TrimNote")
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setToolTip(
-            "To fit the model's context window, Backstage shortened what it sends this time. "
-            f"{event.tokens_freed:,} tokens freed; the sources stay listed."
-        )
-        label.setAccessibleName(label.text())
         self._finish_text()
-        self._add(label)  # the waiting spinner stays: the request is still on its way
+        self._add(trim_note(event))  # the waiting spinner stays: the request is still on its way
 
 
 def _seconds(value: float) -> str:

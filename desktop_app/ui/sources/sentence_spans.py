@@ -19,7 +19,7 @@ from dataclasses import dataclass
 _LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")  # "](url "title")" of a link or image
 _HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SPACED_UNIT = re.compile(r"[ \u00a0\u202f][%‰°][^\s]*")
+_SPACED_UNIT = re.compile(r"[ \u00a0\u202f][%‰°][)\].,;:!?]*(?=\s|$)")
 _MIN_SKELETON = 2  # "a." or "1" alone would match anywhere
 
 
