@@ -193,3 +193,52 @@ def test_cancelling_onboarding_ends_the_start(qtbot, aio) -> None:  # noqa: F811
     dialog.cancel_button.click()
     qtbot.waitUntil(connecting.done)
     assert connecting.result() is None
+
+
+QUOTA = wire.error_body(
+    429, "You exceeded your current quota.", type="insufficient_quota", code="insufficient_quota"
+)
+ERRORS = {
+    "wrong key": (
+        Response.json(wire.error_body(403, "Forbidden."), status=403),
+        "The server rejected the API key.",
+    ),
+    "out of credit": (Response.json(QUOTA, status=429), "Your account with this service is out of credit"),
+    "rate limited": (
+        Response.json(wire.error_body(429, "Slow down."), status=429, headers=[("Retry-After", "20")]),
+        "The server is limiting requests right now.",
+    ),
+    "overloaded": (
+        Response.json(wire.error_body(503, "Overloaded."), status=503),
+        "The model server is overloaded",
+    ),
+    "no such address": (Response.text("nope", status=404), "The server has no chat service at this address"),
+}
+
+
+@pytest.mark.parametrize("case", list(ERRORS))
+def test_each_mapped_error_reads_in_plain_words(qtbot, aio, case) -> None:  # noqa: F811
+    answer, words = ERRORS[case]
+    with ScriptedServer(lambda r: answer) as server:
+        dialog = OnboardingDialog()
+        qtbot.addWidget(dialog)
+        dialog.show()
+        choose(qtbot, dialog, "mistral")
+        connect_with(qtbot, dialog, f"{server.url}/v1", KEY)
+    result = dialog.connect_page.result
+    assert result.state == "error" and dialog.step == CONNECT
+    assert result.text.startswith(words)
+    assert KEY not in result.text and "Traceback" not in result.text
+
+
+def test_a_server_that_is_not_running_reads_in_plain_words(qtbot, aio) -> None:  # noqa: F811
+    dialog = OnboardingDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    choose(qtbot, dialog, "lmstudio")
+    page = dialog.connect_page
+    assert page.address.isVisibleTo(page) and page.address.text() == "http://127.0.0.1:1234/v1"
+    page.address.setText("http://127.0.0.1:9/v1")
+    dialog.next_button.click()
+    qtbot.waitUntil(lambda: page.result.state == "error", timeout=5000)
+    assert page.result.text.startswith("Could not reach the model server at http://127.0.0.1:9.")

@@ -90,6 +90,27 @@ def test_providers_tab_edits_tests_and_removes(qtbot, aio, server) -> None:  # n
     assert_key_in_no_file(KEY)
 
 
+def test_a_new_key_saved_in_settings_is_used_from_the_next_message(qtbot, aio, server) -> None:  # noqa: F811
+    add_provider("work", "openai", base_url=f"{server.url}/v1", default_model="gpt-4o", api_key=KEY)
+    window, connecting = start_window(qtbot, aio)
+    finish(qtbot, window, connecting)
+    ask(qtbot, window, "old key")
+    dialog = open_settings(qtbot, window)
+    tab = dialog.providers
+    qtbot.waitUntil(lambda: tab.key.edit.placeholderText().startswith("Stored"))
+    tab.key.edit.setText("sk-new-key-1122334455")
+    tab.save_button.click()
+    qtbot.waitUntil(lambda: tab.status.text.endswith("Saved."))
+    old = window.bridge.provider
+    dialog.done_button.click()  # the provider in use is opened again with the new key
+    qtbot.waitUntil(lambda: window.bridge.provider is not old)
+    ask(qtbot, window, "new key", turns=2)
+    close_bridge(qtbot, aio, window)
+    keys = [r.headers["authorization"] for r in server.requests if r.path == "/v1/chat/completions"]
+    assert keys == [f"Bearer {KEY}", "Bearer sk-new-key-1122334455"]
+    assert_key_in_no_file("sk-new-key-1122334455")
+
+
 def test_tools_tab_saves_choices_and_the_next_message_offers_them(qtbot, aio, server) -> None:  # noqa: F811
     add_provider("local", "llamacpp", base_url=f"{server.url}/v1", default_model="gpt-4o")
     window, connecting = start_window(qtbot, aio)

@@ -10,6 +10,7 @@ from .model_picker import ModelPicker
 from .qt import Qt, QtGui, QtWidgets, Signal
 
 _MAX_LINES = 8
+MODEL_SHORTCUT = "Ctrl+Shift+M"
 
 
 class _MessageEdit(QtWidgets.QPlainTextEdit):
@@ -59,6 +60,9 @@ class Composer(QtWidgets.QFrame):
         row.addWidget(self.button)
         layout.addWidget(self.editor, 1)
         layout.addLayout(row)
+        choose_model = QtGui.QShortcut(QtGui.QKeySequence(MODEL_SHORTCUT), self)
+        choose_model.setContext(Qt.ShortcutContext.WindowShortcut)
+        choose_model.activated.connect(self.open_model_picker)
         self._fit_height()
 
     @property
@@ -73,6 +77,11 @@ class Composer(QtWidgets.QFrame):
         self.button.setText("Stop" if busy else "Send")
         self.button.setAccessibleName("Stop the answer" if busy else "Send message")
         self.button.setToolTip("Stop (Esc)" if busy else "Send (Enter)")
+
+    def open_model_picker(self) -> None:
+        if self.model_picker.isVisible():
+            self.model_picker.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.model_picker.showPopup()
 
     def focus(self) -> None:
         self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -94,7 +94,7 @@ class ModelControls(QObject):
     def open_settings(self, tab: str = "providers") -> SettingsDialog:
         if self.settings_dialog is None:
             dialog = SettingsDialog(self.window, tab=tab)
-            dialog.providers_changed.connect(lambda: self.tasks.start("sources", self.reload_sources()))
+            dialog.providers_changed.connect(self._providers_changed)
             dialog.tools_changed.connect(lambda: self.tasks.start("tools", self.apply_tool_settings()))
             dialog.finished.connect(lambda _: self._forget_settings(dialog))
             self.settings_dialog = dialog
@@ -102,6 +102,24 @@ class ModelControls(QObject):
             self.settings_dialog.show_tab(tab)
         self.settings_dialog.open()  # not exec(): a nested event loop would re-enter qasync
         return self.settings_dialog
+
+    def _providers_changed(self) -> None:
+        self.tasks.start("sources", self.reload_sources())
+        if self.server.provider.lower() in self._configured:
+            self.tasks.start("refresh", self._reopen_current())
+
+    async def _reopen_current(self) -> None:
+        """A new key or address of the provider in use applies from the next message on."""
+        try:
+            provider, server = await setup.configured_provider(self.server.provider, self.server.model)
+        except Exception:  # removed, or its key is gone: the chat keeps what it has until another is chosen
+            return
+        bridge = self.window.bridge
+        bridge.reconfigure(
+            provider, replace(bridge.config, model=server.model, provider_name=server.provider)
+        )
+        self.server = server
+        self.window.server_label.setText(describe(server))
 
     def _forget_settings(self, dialog: SettingsDialog) -> None:
         if self.settings_dialog is dialog:

@@ -73,7 +73,7 @@ class ModelPicker(QtWidgets.QComboBox):
         self.current = (provider, model)
         label = dict(self._providers).get(provider, provider)
         self.label = f"{label} · {short_model_name(model)}" if label else short_model_name(model)
-        self.setToolTip(f"{label} · {model}\nThe model that answers your next message")
+        self.setToolTip(f"{label} · {model}\nThe model that answers your next message (Ctrl+Shift+M)")
         self.setAccessibleDescription(f"Current model: {self.label}")
         self._rebuild()
         self.updateGeometry()
