@@ -12,6 +12,7 @@ from desktop_app.storage.secrets import Keychain
 from desktop_app.tools.mcp import profile_config_path
 from desktop_app.ui.dialogs.onboarding import OnboardingDialog
 from desktop_app.ui.dialogs.settings_dialog import SettingsDialog
+from desktop_app.ui.mcp_session import McpSession
 from desktop_app.ui.qt import Qt, QtWidgets
 from tests.mcp_servers.fixtures import stdio_entry
 from tests.servers import openai_wire as wire
@@ -210,3 +211,29 @@ def test_every_control_has_an_accessible_name(qtbot, aio, make) -> None:  # noqa
         and not _qt_internal(w, dialog)
     ]
     assert unnamed == []
+
+
+def test_the_profiles_mcp_servers_start_with_the_window_and_their_tools_run(qtbot, aio) -> None:  # noqa: F811
+    from desktop_app.tools.mcp import ServerConfig, save_profile_servers
+
+    entry = stdio_entry()
+    save_profile_servers([ServerConfig("demo", command=entry["command"], args=tuple(entry["args"]))])
+    chat = [
+        Response.sse(wire.tool_call_stream([("demo__lookup", '{"topic": "otters"}')])),
+        Response.sse(wire.text_stream("Otters hold hands.", 2)),
+    ]
+    with ScriptedServer(routed({"/v1/chat/completions": chat})) as server:
+        add_provider("local", "llamacpp", base_url=f"{server.url}/v1", default_model="qwen")
+        window, connecting = start_window(qtbot, aio)
+        finish(qtbot, window, connecting)
+        qtbot.waitUntil(lambda: "demo__lookup" in window.bridge.tools.names(), timeout=30_000)
+        dialog = open_settings(qtbot, window)
+        assert dialog.mcp.state_of("demo") == "ready"  # the live status, not a test's
+        dialog.done_button.click()
+        turn = ask(qtbot, window, "Tell me about otters")
+        mcp = window.findChild(McpSession)
+        close_bridge(qtbot, aio, window)  # stops the servers before the loop could end
+        second = [r.json for r in server.requests][1]
+    assert turn.answer_text() == "Otters hold hands."
+    assert "Otters hold hands while sleeping" in second["messages"][-1]["content"]
+    assert mcp.tools() == [] and mcp.statuses["demo"].state == "stopped"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ..core import events as ev
 from ..core.conversation import Conversation
@@ -57,6 +57,7 @@ class Bridge(QObject):
         self._closed = False
         self._closing: set[asyncio.Task[None]] = set()  # handles kept so no task is collected mid-flight
         self._readers: list[Callable[[ev.Event], None]] = []
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
         self.new_chat()
 
     # -- intents --------------------------------------------------------------
@@ -139,6 +140,10 @@ class Bridge(QObject):
             self._closing.add(closing)
             closing.add_done_callback(self._closing.discard)
 
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Await ``closer()`` when the bridge closes, before the provider (e.g. the servers tools came from)."""
+        self._on_close.append(closer)
+
     async def aclose(self, grace: float = 3.0) -> None:
         """Stop any turn, wait for it to finish its events, close the provider. Safe to call twice."""
         self._closed = True
@@ -151,6 +156,9 @@ class Bridge(QObject):
                 task.cancel()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
+        closers, self._on_close = self._on_close, []
+        for closer in closers:
+            await closer()
         await self.provider.aclose()
 
     # -- plumbing -------------------------------------------------------------

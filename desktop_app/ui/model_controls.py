@@ -4,6 +4,8 @@
 choosing a model in the composer's picker makes the next message go to that
 model (the chat is kept); Settings (Ctrl+,) opens the settings dialog, and when
 it closes the picker reloads its providers and the chat picks up new tool settings.
+The profile's MCP servers start in the background (:mod:`.mcp_session`); their
+tools join the chat once ready, and their status shows live in Settings.
 All network, file and keychain work runs as asyncio tasks or in worker threads.
 """
 
@@ -21,6 +23,7 @@ from .dialogs import provider_setup as setup
 from .dialogs.settings_dialog import SettingsDialog
 from .dialogs.tasks import DialogTasks, plain_message
 from .dialogs.tool_settings import load_tool_settings, window_tools
+from .mcp_session import McpSession
 from .qt import QObject
 from .settings import ServerSettings
 
@@ -45,6 +48,10 @@ class ModelControls(QObject):
         self.picker.set_current(server.provider, server.model)
         self.picker.show()
         self.tasks.start("sources", self.reload_sources())
+        self.mcp = McpSession(self)
+        self.mcp.tools_ready.connect(lambda: self.tasks.start("tools", self.apply_tool_settings()))
+        window.bridge.on_close(self.mcp.aclose)  # the servers' processes end before the loop does
+        self.mcp.start()
 
     # -- the picker ---------------------------------------------------------------------------------
 
@@ -96,6 +103,10 @@ class ModelControls(QObject):
             dialog = SettingsDialog(self.window, tab=tab)
             dialog.providers_changed.connect(self._providers_changed)
             dialog.tools_changed.connect(lambda: self.tasks.start("tools", self.apply_tool_settings()))
+            dialog.mcp_changed.connect(lambda: self.tasks.start("mcp", self._restart_mcp()))
+            for status in self.mcp.statuses.values():
+                dialog.mcp.update_status(status)
+            self.mcp.status_changed.connect(dialog.mcp.update_status)
             dialog.finished.connect(lambda _: self._forget_settings(dialog))
             self.settings_dialog = dialog
         else:
@@ -124,10 +135,15 @@ class ModelControls(QObject):
     def _forget_settings(self, dialog: SettingsDialog) -> None:
         if self.settings_dialog is dialog:
             self.settings_dialog = None
+        self.mcp.status_changed.disconnect(dialog.mcp.update_status)
         dialog.deleteLater()
 
+    async def _restart_mcp(self) -> None:
+        await self.mcp.restart()
+        await self.apply_tool_settings()  # the removed servers' tools go at once; new ones when ready
+
     async def apply_tool_settings(self) -> None:
-        """Offer the tools Settings → Tools describes from the next message on."""
+        """Offer the tools Settings → Tools describes, and the ready MCP servers' tools, from the next message on."""
         keychain = await setup.shared_keychain()
         try:
             tools = await asyncio.to_thread(lambda: window_tools(load_tool_settings(), keychain))
@@ -135,7 +151,7 @@ class ModelControls(QObject):
             self.window.statusBar().showMessage(plain_message(exc), STATUS_SECONDS * 1000)
             return
         bridge = self.window.bridge
-        bridge.reconfigure(bridge.provider, bridge.config, ToolRegistry(tools))
+        bridge.reconfigure(bridge.provider, bridge.config, ToolRegistry([*tools, *self.mcp.tools()]))
 
 
 def install(window: MainWindow, server: ServerSettings) -> ModelControls:

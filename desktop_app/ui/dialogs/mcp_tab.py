@@ -138,6 +138,11 @@ class McpTab(QtWidgets.QWidget):
         name = item.data(0, Qt.ItemDataRole.UserRole) if item else None
         return next((s for s in self.servers if s.name == name), None)
 
+    def update_status(self, status: Any) -> None:
+        """A status from the window's running servers (or a test): shown at once."""
+        self.statuses[status.name] = status
+        self._show_status(status.name)
+
     def state_of(self, name: str) -> str:
         status = self.statuses.get(name)
         return str(status.state) if status is not None else "not started"

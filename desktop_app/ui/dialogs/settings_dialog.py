@@ -1,8 +1,8 @@
 """Settings (Ctrl+,): Providers, Tools and MCP servers, each its own tab.
 
 Changes are saved as they are made; the dialog only reports, when it closes,
-which kinds changed (``providers_changed``, ``tools_changed``), so the window
-can reload its model picker or its tools without knowing the tabs.
+which kinds changed (``providers_changed``, ``tools_changed``, ``mcp_changed``),
+so the window can reload its model picker, tools or MCP servers without knowing the tabs.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ TABS = ("providers", "tools", "mcp")
 class SettingsDialog(StyledDialog):
     providers_changed = Signal()
     tools_changed = Signal()
+    mcp_changed = Signal()  # servers imported or removed: the window restarts its MCP servers
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, tab: str = "providers") -> None:
         super().__init__(parent)
@@ -27,7 +28,7 @@ class SettingsDialog(StyledDialog):
         self.setAccessibleName("Settings")
         self.setMinimumSize(640, 480)
         self.resize(760, 560)
-        self._providers_dirty = self._tools_dirty = False
+        self._providers_dirty = self._tools_dirty = self._mcp_dirty = False
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(theme.SPACE_XL, theme.SPACE_L, theme.SPACE_XL, theme.SPACE_L)
         layout.setSpacing(theme.SPACE_L)
@@ -51,7 +52,7 @@ class SettingsDialog(StyledDialog):
         layout.addLayout(row)
         self.providers.changed.connect(self._mark_providers)
         self.tools.changed.connect(self._mark_tools)
-        self.mcp.changed.connect(self._mark_tools)
+        self.mcp.changed.connect(self._mark_mcp)
 
     def show_tab(self, tab: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(tab))
@@ -62,6 +63,9 @@ class SettingsDialog(StyledDialog):
     def _mark_tools(self) -> None:
         self._tools_dirty = True
 
+    def _mark_mcp(self) -> None:
+        self._mcp_dirty = True
+
     def done(self, code: int) -> None:  # noqa: D102 (QDialog override: every way out passes here)
         for tab in (self.providers, self.tools, self.mcp):
             tab.tasks.cancel_all()
@@ -70,4 +74,6 @@ class SettingsDialog(StyledDialog):
             self.providers_changed.emit()
         if self._tools_dirty:
             self.tools_changed.emit()
-        self._providers_dirty = self._tools_dirty = False
+        if self._mcp_dirty:
+            self.mcp_changed.emit()
+        self._providers_dirty = self._tools_dirty = self._mcp_dirty = False
