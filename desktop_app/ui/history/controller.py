@@ -115,7 +115,7 @@ class HistoryController(QObject):
         window.chat.clear()
         window.timeline.clear()
         self.replay = ConversationReplay(
-            window.chat, window.timeline, stored.events, stored.interrupted, reveal_turn, parent=self
+            window.chat, window.timeline, stored.turns, stored.interrupted, reveal_turn, parent=self
         )
         self.replay.start()
         self.sidebar.set_current(conversation_id)

@@ -17,6 +17,7 @@ from .. import theme
 from ..qt import Qt, QtCore, QtGui, Signal
 from .dates import group_of, short_time
 
+ROW_HEIGHT = 28  # headers and conversations alike, so the view can lay out 1,000 rows without asking each
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 HEADER_ROLE = Qt.ItemDataRole.UserRole + 2
 UNTITLED = "Untitled conversation"
@@ -124,6 +125,8 @@ class ConversationListModel(QtCore.QAbstractListModel):
         if not index.isValid() or index.row() >= len(self._entries):
             return None
         entry = self._entries[index.row()]
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return QtCore.QSize(0, ROW_HEIGHT)
         if isinstance(entry, str):
             return _header_data(entry, role)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):

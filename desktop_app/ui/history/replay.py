@@ -19,15 +19,7 @@ from ..chat.chat_view import ChatView
 from ..qt import QObject, QTimer
 from ..timeline.panel import TimelinePanel
 
-FRAME_BUDGET = 0.008  # s of rebuilding per frame: the rest of a 16 ms frame is layout and paint
-
-
-def split_turns(events: Sequence[ev.Event]) -> list[list[ev.Event]]:
-    """The events grouped by turn, turns in the order they started (stored order within each)."""
-    turns: dict[str, list[ev.Event]] = {}
-    for event in events:
-        turns.setdefault(event.turn_id, []).append(event)
-    return [group for group in turns.values() if isinstance(group[0], ev.TurnStarted)]
+FRAME_BUDGET = 0.006  # s of rebuilding per frame: the rest of a 16 ms frame is layout and paint
 
 
 class ConversationReplay(QObject):
@@ -37,7 +29,7 @@ class ConversationReplay(QObject):
         self,
         chat: ChatView,
         timeline: TimelinePanel,
-        events: Sequence[ev.Event],
+        turns: Sequence[Sequence[ev.Event]],
         interrupted: Sequence[str] = (),
         reveal_turn: str = "",
         parent: QObject | None = None,
@@ -45,7 +37,7 @@ class ConversationReplay(QObject):
         super().__init__(parent)
         self.chat = chat
         self.timeline = timeline
-        self._pending = split_turns(events)  # oldest first; rebuilt from the end
+        self._pending = [list(t) for t in turns if t]  # oldest first; rebuilt from the end
         self._last_turn = self._pending[-1][0].turn_id if self._pending else ""
         self._interrupted = frozenset(interrupted)
         self._reveal = reveal_turn
@@ -95,8 +87,10 @@ class ConversationReplay(QObject):
         if not self._wants_more():
             return  # the screen is full; scrolling up asks again
         started = time.perf_counter()
+        # The first frame shows the newest turn alone, so the click is answered at once.
+        budget = FRAME_BUDGET if self.frames else 0.0
         batch: list[list[ev.Event]] = []
-        while self._pending and (not batch or time.perf_counter() - started < FRAME_BUDGET):
+        while self._pending and (not batch or time.perf_counter() - started < budget):
             if batch and not self._wants_more():
                 break
             events = self._pending.pop()

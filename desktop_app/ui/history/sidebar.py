@@ -79,7 +79,7 @@ class Sidebar(QtWidgets.QWidget):
         self.list.setObjectName("ConversationList")
         self.list.setAccessibleName("Conversations")
         self.list.setModel(self.model)
-        self.list.setUniformItemSizes(False)
+        self.list.setUniformItemSizes(True)  # every row is ROW_HEIGHT tall: no per-row size queries
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -123,6 +123,7 @@ class Sidebar(QtWidgets.QWidget):
 
     def reload(self) -> None:
         """List the newest page again (the history opened, or a chat was imported)."""
+        self.model.begin_loading()
         self._spawn(self._load_page(0))
 
     def focus_search(self) -> None:
@@ -184,7 +185,6 @@ class Sidebar(QtWidgets.QWidget):
 
     async def _load_page(self, offset: int) -> None:
         first = offset == 0
-        self.model.begin_loading()
         rows = await self.history.list_page(offset, self.model.page_size)
         if rows is None:
             self.model.page_failed()

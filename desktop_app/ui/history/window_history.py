@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -45,8 +45,17 @@ class StoredConversation:
 
     row: ConversationRow
     events: list[ev.Event]
+    turns: list[list[ev.Event]]  # the events by turn, in the order the turns started
     conversation: Conversation
     interrupted: list[str]
+
+
+def split_turns(events: Sequence[ev.Event]) -> list[list[ev.Event]]:
+    """The events grouped by turn, turns in the order they started (stored order within each)."""
+    turns: dict[str, list[ev.Event]] = {}
+    for event in events:
+        turns.setdefault(event.turn_id, []).append(event)
+    return [group for group in turns.values() if isinstance(group[0], ev.TurnStarted)]
 
 
 def _load(db: HistoryDB, conversation_id: str) -> StoredConversation | None:
@@ -57,7 +66,7 @@ def _load(db: HistoryDB, conversation_id: str) -> StoredConversation | None:
     conversation = Conversation(
         id=conversation_id, messages=messages_from_events(events), next_source_id=next_source_id(events)
     )
-    return StoredConversation(row, events, conversation, interrupted_turns(events))
+    return StoredConversation(row, events, split_turns(events), conversation, interrupted_turns(events))
 
 
 class WindowHistory(QObject):
@@ -112,9 +121,11 @@ class WindowHistory(QObject):
         self._writer = EventWriter(
             db, on_error=lambda exc: loop.call_soon_threadsafe(self._write_failed, exc)
         )
-        for conversation_id, event in self._unsaved:
-            self._writer.submit(conversation_id, event)
-        self._unsaved.clear()
+        if self._unsaved:
+            for conversation_id, event in self._unsaved:
+                self._writer.submit(conversation_id, event)
+            self._unsaved.clear()
+            await self.flush()  # so the chats list, read next, includes them
         if notice:
             self.problem.emit(notice)
         self.opened.emit()

@@ -48,11 +48,22 @@ def content_height(model: TimelineModel) -> int:
     return total
 
 
-def layout(model: TimelineModel, width: float, now: dict[str, float]) -> list[Item]:
-    """Items top to bottom; ``now[turn_id]`` is the live end of a running turn's open spans."""
+def layout(
+    model: TimelineModel, width: float, now: dict[str, float], clip: tuple[float, float] | None = None
+) -> list[Item]:
+    """Items top to bottom; ``now[turn_id]`` is the live end of a running turn's open spans.
+
+    With ``clip`` (top, bottom), only the turns overlapping that band are laid out: painting
+    or hit-testing a reopened 500-turn history then costs what the visible turns cost.
+    """
     items: list[Item] = []
     y = float(MARGIN)
     for turn in model.turns:
+        if clip is not None:
+            height = HEADER_HEIGHT + sum(row_height(r) for r in turn.rows)
+            if y + height < clip[0] or y > clip[1]:
+                y += height + MARGIN
+                continue
         end = turn.end if turn.end is not None else max(now.get(turn.turn_id, 0.0), turn.last_t)
         x0 = MARGIN + LABEL_WIDTH
         track_width = max(40.0, width - x0 - MARGIN)

@@ -73,10 +73,11 @@ class TimelineView(QtWidgets.QWidget):
 
     # -- geometry ---------------------------------------------------------------------------------
 
-    def items(self) -> list[Item]:
+    def items(self, clip: tuple[float, float] | None = None) -> list[Item]:
+        """Every item, or with ``clip`` (top, bottom) those of the turns in that band only."""
         now = time.monotonic()
         live = {turn_id: now - anchor for turn_id, anchor in self._anchors.items()}
-        return geometry.layout(self.model, float(self.width()), live)
+        return geometry.layout(self.model, float(self.width()), live, clip)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
         return QtCore.QSize(360, geometry.content_height(self.model))
@@ -89,7 +90,7 @@ class TimelineView(QtWidgets.QWidget):
 
     def _item_at(self, pos: QtCore.QPointF) -> Item | None:
         # Bars first: they sit on top of their row.
-        hits = [i for i in self.items() if i.rect.contains(pos)]
+        hits = [i for i in self.items((pos.y(), pos.y())) if i.rect.contains(pos)]
         for kind in ("tool", "generation", "row", "turn"):
             for item in hits:
                 if item.kind == kind:
@@ -151,7 +152,8 @@ class TimelineView(QtWidgets.QWidget):
             return
         small = self.font()
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
-        for item in self.items():
+        exposed = event.rect()
+        for item in self.items((exposed.top(), exposed.bottom())):
             selected = _key(item) == self._selected
             if item.kind == "turn":
                 self._paint_turn(painter, item, t)
