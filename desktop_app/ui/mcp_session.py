@@ -30,15 +30,18 @@ class McpSession(QObject):
         self.statuses: dict[str, Any] = {}
         self._manager: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
 
     def start(self) -> None:
         """Start the profile's servers (none configured: nothing happens, nothing is imported)."""
+        if self._closed:
+            return  # a restart that raced with closing must not start processes nobody will stop
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="mcp-session")
 
     async def restart(self) -> None:
         """Stop the servers and start what the profile lists now (after an import or a removal)."""
-        await self.aclose()
+        await self._stop()
         self.statuses.clear()
         self.start()
 
@@ -69,7 +72,11 @@ class McpSession(QObject):
         self.status_changed.emit(status)
 
     async def aclose(self) -> None:
-        """Stop every server and wait until their processes are gone. Safe to call twice."""
+        """Stop every server and wait until their processes are gone; none starts again. Safe to call twice."""
+        self._closed = True
+        await self._stop()
+
+    async def _stop(self) -> None:
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()  # McpManager.start stops what it started when cancelled

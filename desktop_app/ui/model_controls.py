@@ -50,7 +50,7 @@ class ModelControls(QObject):
         self.tasks.start("sources", self.reload_sources())
         self.mcp = McpSession(self)
         self.mcp.tools_ready.connect(lambda: self.tasks.start("tools", self.apply_tool_settings()))
-        window.bridge.on_close(self.mcp.aclose)  # the servers' processes end before the loop does
+        window.bridge.on_close(self.aclose)  # the servers' processes end before the loop does
         self.mcp.start()
 
     # -- the picker ---------------------------------------------------------------------------------
@@ -152,6 +152,11 @@ class ModelControls(QObject):
             return
         bridge = self.window.bridge
         bridge.reconfigure(bridge.provider, bridge.config, ToolRegistry([*tools, *self.mcp.tools()]))
+
+    async def aclose(self) -> None:
+        """Cancel what is still loading or switching, and stop the MCP servers (the bridge calls this)."""
+        self.tasks.cancel_all()
+        await self.mcp.aclose()
 
 
 def install(window: MainWindow, server: ServerSettings) -> ModelControls:

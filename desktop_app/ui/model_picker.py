@@ -160,7 +160,7 @@ class ModelPicker(QtWidgets.QComboBox):
         c = t.css
         sheet = (
             f"QComboBox#ModelPicker QAbstractItemView {{ background: {c(t.base)}; border: 1px solid {c(t.border)};"
-            f" border-radius: 8px; padding: 4px; outline: none;"
+            f" padding: 4px; outline: none;"  # no radius: a popup window has square corners
             f" selection-background-color: {c(theme.blend(t.accent, t.base, 0.75))}; selection-color: {c(t.text)}; }}"
             f" QComboBox#ModelPicker QAbstractItemView::item {{ padding: 4px 8px; min-height: 22px; }}"
         )
