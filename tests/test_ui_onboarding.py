@@ -242,3 +242,17 @@ def test_a_server_that_is_not_running_reads_in_plain_words(qtbot, aio) -> None: 
     dialog.next_button.click()
     qtbot.waitUntil(lambda: page.result.state == "error", timeout=5000)
     assert page.result.text.startswith("Could not reach the model server at http://127.0.0.1:9.")
+
+
+def test_a_key_the_server_echoes_back_is_masked(qtbot, aio) -> None:  # noqa: F811
+    plain_key = "Qm9vZ2llV29vZ2llMTIzNDU2Nzg5MGFi"  # no sk- prefix: only knowing the key can mask it
+    body = wire.error_body(401, f"Invalid API key: {plain_key}")
+    with ScriptedServer(lambda r: Response.json(body, status=401)) as server:
+        dialog = OnboardingDialog()
+        qtbot.addWidget(dialog)
+        dialog.show()
+        choose(qtbot, dialog, "mistral")
+        connect_with(qtbot, dialog, f"{server.url}/v1", plain_key)
+    text = dialog.connect_page.result.text
+    assert text.startswith("The server rejected the API key.") and "•••" in text
+    assert plain_key not in text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from ...core.errors import ConfigurationError
+from ...core.errors import ConfigurationError, register_secret
 from ...providers.detect import LocalServer, detect_local_servers
 from ...providers.presets import PRESETS, ListingProvider, Preset, make_provider
 from ...providers.registry import add_provider, key_name, provider_for, resolve, stored_key
@@ -152,6 +152,8 @@ async def find_local_servers() -> list[LocalServer]:
 
 
 async def new_provider(preset_id: str, base_url: str, key: str | None, name: str = "") -> ListingProvider:
+    if key:
+        register_secret(key)  # from the first request on, an error that echoes the key shows it masked
     # Building the HTTP client loads the OS certificate store: not on the Qt thread.
     return await asyncio.to_thread(make_provider, preset_id, base_url or None, key or None, name=name or None)
 

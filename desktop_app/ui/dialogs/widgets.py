@@ -67,8 +67,7 @@ class SecretField(QtWidgets.QWidget):
         self.edit.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.edit.setAccessibleName(accessible_name)
         self.edit.setClearButtonEnabled(True)
-        # No undo history or drag-out of a key: it should live in the field and the keychain only.
-        self.edit.setDragEnabled(False)
+        # Password mode also refuses copy, cut and drag: the key goes from here to the keychain only.
         self.edit.textChanged.connect(self.changed)
         self.show_button = QtWidgets.QToolButton()
         self.show_button.setText("Show")
