@@ -133,6 +133,8 @@ class ConnectPage(QtWidgets.QWidget):
         cloud = choice.preset.needs_key and not choice.custom
         if choice.found is not None:
             intro = f"{name} is running on this computer at {choice.found.address}. No key is needed."
+        elif cloud and keychain_notice:
+            intro = "Paste your API key."  # where it is kept is the notice below
         elif cloud:
             intro = "Paste your API key. Backstage keeps it in your system keychain, never in a file."
         elif choice.custom:
