@@ -12,13 +12,11 @@ import getpass
 import json
 import os
 import sys
-from contextlib import aclosing
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from ..core.conversation import ChatRequest, UserMessage
 from ..core.errors import BackstageError, ConfigurationError, ProviderError, register_secret
-from ..core.stream import TextChunk
+from ..providers.connection_check import check_connection
 from ..providers.detect import DEFAULT_PORTS, LocalServer, detect_local_servers, ports_from_env
 from ..providers.presets import PRESETS, ListingProvider
 from ..providers.registry import add_provider, key_name, remove_provider, resolve
@@ -212,58 +210,13 @@ def _test(args: argparse.Namespace) -> int:
     base_url = args.base_url or (configured.base_url if configured else PRESETS[target.lower()].base_url)
     label = f"{provider.name} at {_safe_url(base_url)}"
     try:
-        lines = asyncio.run(_probe(cast(ListingProvider, provider), model))
+        lines = asyncio.run(check_connection(cast(ListingProvider, provider), model)).lines
     except ProviderError as exc:
         raise BackstageError(f"The test of {label} failed. {exc.message}", detail=exc.detail) from None
     print(f"Connected to {label}.")
     for line in lines:
         print(line)
     return 0
-
-
-async def _probe(provider: ListingProvider, model: str) -> list[str]:
-    """Plain-language lines about the smallest request that works: list models, else a one-token chat."""
-    try:
-        try:
-            models = await provider.list_models()
-        except ProviderError as exc:
-            # Some servers have no model list; a one-token answer proves the connection as well.
-            if not model or exc.status not in (404, 405, 501):
-                raise
-            await _one_token(provider, model)
-            return [f"The model {model} answered."]
-        lines = [_models_line(models)]
-        if model and not _has_model(models, model):
-            lines.append(f"Note: {model} is not in the server's list of models; check its name.")
-        elif model:
-            lines.append(f"The model {model} is available.")
-        return lines
-    finally:
-        await provider.aclose()
-
-
-async def _one_token(provider: ListingProvider, model: str) -> None:
-    request = ChatRequest(model=model, messages=(UserMessage("Say OK."),), max_output_tokens=1)
-    async with aclosing(provider.stream(request)) as stream:  # type: ignore[type-var]
-        async for delta in stream:
-            if isinstance(delta, TextChunk):
-                break  # one token proves it; closing the stream ends the request
-
-
-def _models_line(models: list[str]) -> str:
-    if not models:
-        return "The server lists no models yet."
-    shown = ", ".join(models[:8]) + (", …" if len(models) > 8 else "")
-    noun = "model" if len(models) == 1 else "models"
-    return f"{len(models)} {noun} available: {shown}"
-
-
-def _has_model(models: list[str], model: str) -> bool:
-    # Ollama lists "llama3.2:latest" for "llama3.2"; Gemini lists "models/gemini-2.5-flash".
-    def norm(name: str) -> str:
-        return name.removeprefix("models/").removesuffix(":latest")
-
-    return norm(model) in {norm(m) for m in models}
 
 
 # -- add / remove -----------------------------------------------------------------

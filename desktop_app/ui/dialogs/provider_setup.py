@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass
 
 from ...core.errors import ConfigurationError, register_secret
+from ...providers.connection_check import check_connection
 from ...providers.detect import LocalServer, detect_local_servers
 from ...providers.presets import PRESETS, ListingProvider, Preset, make_provider
 from ...providers.registry import add_provider, key_name, provider_for, resolve, stored_key
@@ -160,11 +161,9 @@ async def new_provider(preset_id: str, base_url: str, key: str | None, name: str
 
 async def test_connection(preset_id: str, base_url: str, key: str | None, model: str = "") -> list[str]:
     """Plain lines about the smallest real request that works; raises ProviderError in plain words."""
-    # The same probe as `backstage providers test`, so the window and the CLI agree on what "works" means.
-    from ...cli.providers import _probe
-
+    # The same check as `backstage providers test`, so the window and the CLI agree on what "works" means.
     provider = await new_provider(preset_id, base_url, key)
-    return await _probe(provider, model)  # closes the provider
+    return (await check_connection(provider, model)).lines  # closes the provider
 
 
 async def fetch_models(provider: ListingProvider) -> list[str]:
