@@ -19,6 +19,7 @@ from ..tools.mcp.config import (
     load_config_file,
     load_profile_servers,
     profile_config_path,
+    remove_profile_server,
     save_profile_servers,
     secret_name,
 )
@@ -241,14 +242,7 @@ def _set_secret(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    servers = load_profile_servers()
-    server = next((s for s in servers if s.name == args.name), None)
-    if server is None:
+    if not remove_profile_server(args.name, Keychain()):
         raise ConfigurationError(f"There is no MCP server named '{args.name}' in the profile.")
-    save_profile_servers(s for s in servers if s.name != args.name)
-    keychain = Keychain()
-    for var, value in (*server.env.items(), *server.headers.items()):
-        if value == SECRET_PLACEHOLDER:
-            keychain.delete(secret_name(server.name, var))
     print(f"Removed {args.name} from {profile_config_path()}.", file=sys.stderr)
     return 0

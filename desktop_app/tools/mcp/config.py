@@ -215,6 +215,22 @@ def save_profile_servers(servers: Iterable[ServerConfig]) -> Path:
     return path
 
 
+def remove_profile_server(name: str, keychain: Keychain) -> bool:
+    """Drop a server from the profile and its secrets from the keychain; False if there was none.
+
+    Blocks on the file and the keychain: call it from a worker thread in the window.
+    """
+    servers = load_profile_servers()
+    server = next((s for s in servers if s.name == name), None)
+    if server is None:
+        return False
+    save_profile_servers(s for s in servers if s.name != name)
+    for var, value in (*server.env.items(), *server.headers.items()):
+        if value == SECRET_PLACEHOLDER:
+            keychain.delete(secret_name(server.name, var))
+    return True
+
+
 @dataclass(frozen=True)
 class ImportReport:
     added: tuple[str, ...]

@@ -16,14 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ...storage.secrets import Keychain
 from ...tools.mcp.config import (
-    SECRET_PLACEHOLDER,
     ServerConfig,
     import_servers,
     load_profile_servers,
-    save_profile_servers,
-    secret_name,
+    remove_profile_server,
 )
 from .. import theme
 from ..qt import Qt, QtWidgets, Signal
@@ -41,18 +38,6 @@ def claude_desktop_config() -> Path:
     if sys.platform == "win32":
         return Path(os.environ.get("APPDATA", Path.home())) / "Claude" / "claude_desktop_config.json"
     return Path.home() / ".config" / "Claude" / "claude_desktop_config.json"
-
-
-def _remove_server(name: str, keychain: Keychain) -> None:
-    """Drop a server from the profile and its secrets from the keychain (blocks: file and keychain)."""
-    servers = load_profile_servers()
-    server = next((s for s in servers if s.name == name), None)
-    if server is None:
-        return
-    save_profile_servers(s for s in servers if s.name != name)
-    for var, value in (*server.env.items(), *server.headers.items()):
-        if value == SECRET_PLACEHOLDER:
-            keychain.delete(secret_name(server.name, var))
 
 
 class McpTab(QtWidgets.QWidget):
@@ -266,7 +251,7 @@ class McpTab(QtWidgets.QWidget):
 
     async def _remove(self, name: str) -> None:
         try:
-            await asyncio.to_thread(_remove_server, name, await setup.shared_keychain())
+            await asyncio.to_thread(remove_profile_server, name, await setup.shared_keychain())
         except Exception as exc:
             self.status.error(plain_message(exc))
             return
