@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from ...core import events as ev
+from ...core.formatting import format_duration
 from .. import theme
 from ..modes import Mode
 from ..qt import Qt, QtCore, QtWidgets, Signal
@@ -92,7 +93,7 @@ class ToolCallView(QtWidgets.QFrame):
         elif isinstance(event, ev.ToolFinished):
             self._drop_card()
             if event.ok:
-                self._set_state(OK, f"{event.status} · {event.duration:.1f} s")
+                self._set_state(OK, f"{event.status} · {format_duration(event.duration)}")
             else:
                 self._set_state(FAILED, event.status)
             text = event.result_preview

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from ...core import events as ev
+from ...core.formatting import format_duration
 from .. import theme
 from ..qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from . import geometry
@@ -171,7 +172,7 @@ class TimelineView(QtWidgets.QWidget):
         p.setFont(font)
         p.setPen(t.text)
         seconds = turn.end if turn.end is not None else turn.last_t
-        right = f"{seconds:.1f} s" + ("" if turn.end is not None else " …")
+        right = format_duration(seconds) + ("" if turn.end is not None else " …")
         if turn.stop_reason == "interrupted":
             right += " · interrupted"
         rect = item.rect.adjusted(0, 4, 0, -4)
@@ -257,7 +258,7 @@ class TimelineView(QtWidgets.QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(rect.adjusted(0.75, 0.75, -0.75, -0.75), 3, 3)
         self._outline(p, rect, t, selected)
-        seconds = "" if tool.running else f" · {tool.duration:.1f} s"
+        seconds = "" if tool.running else f" · {format_duration(tool.duration)}"
         self._label(p, rect, f"{tool.name}{seconds}", t, small, inside_colour=QtGui.QColor("white"))
 
     def _outline(self, p: QtGui.QPainter, rect: QtCore.QRectF, t: theme.Theme, selected: bool) -> None:
