@@ -113,6 +113,20 @@ def test_delete_offers_undo_and_undo_restores(qtbot) -> None:
     assert sidebar.undo_bar is None
     qtbot.waitUntil(lambda: _stored_row("oslo").deleted_at is None)
     assert listed_titles(window) == ["Plan a trip to Oslo", "How do <b>plants</b> & trees eat light?"]
+    # Ctrl+Z on the list undoes a delete too.
+    sidebar.list.setFocus()
+    sidebar.list.setCurrentIndex(sidebar.model.index_of("plants"))
+    qtbot.keyClick(sidebar.list, Qt.Key.Key_Delete)
+    assert listed_titles(window) == ["Plan a trip to Oslo"]
+    qtbot.keyClick(sidebar.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(listed_titles(window)) == 2)
+
+
+def test_chats_added_by_another_process_appear_when_the_window_is_activated(qtbot) -> None:
+    window = _window(qtbot)
+    store("later", turn_events("l1", "later", "Asked from the terminal", "Answered."))
+    window.conversations.window_activated()
+    qtbot.waitUntil(lambda: listed_titles(window)[0] == "Asked from the terminal")
 
 
 def test_search_highlights_matches_escaped_and_opens_the_hit(qtbot) -> None:

@@ -288,6 +288,8 @@ class MainWindow(QtWidgets.QMainWindow):
         super().changeEvent(event)
         if event.type() in (QtCore.QEvent.Type.ApplicationPaletteChange, QtCore.QEvent.Type.PaletteChange):
             _apply_stylesheet()  # the OS switched light/dark: colours are derived again
+        elif event.type() == QtCore.QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.conversations.window_activated()  # chats asked from the terminal meanwhile appear
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.save_state()

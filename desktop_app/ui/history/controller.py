@@ -89,6 +89,9 @@ class HistoryController(QObject):
         self._opening = ""
         self.sidebar.set_current("")
 
+    def window_activated(self) -> None:
+        self.sidebar.refresh_if_idle()
+
     def focus_search(self) -> None:
         self.dock.show()
         self.dock.raise_()

@@ -118,6 +118,11 @@ class Sidebar(QtWidgets.QWidget):
 
         self.delete_action = self._list_action("Delete", "Del", self._delete_current)
         self.rename_action = self._list_action("Rename", "F2", self._rename_current)
+        self.undo_action = QtGui.QAction("Undo delete", self)
+        self.undo_action.setShortcut(QtGui.QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_action.triggered.connect(self.undo_delete)
+        self.list.addAction(self.undo_action)  # on the list: Ctrl+Z in the search box still undoes typing
 
     # -- intents from the window ------------------------------------------------------------
 
@@ -154,6 +159,19 @@ class Sidebar(QtWidgets.QWidget):
         self.model.upsert(row)
         self.set_current(event.conversation_id)
 
+    def undo_delete(self) -> None:
+        """Bring back the conversation the undo bar is about (Ctrl+Z on the list)."""
+        if self.undo_bar is not None and "Undo" in self.undo_bar.buttons:
+            self.undo_bar.buttons["Undo"].click()
+
+    def refresh_if_idle(self) -> None:
+        """List the newest page again unless the reader is searching or has scrolled down the list.
+
+        Picks up conversations another process (the CLI) added while the window was open.
+        """
+        if self.history.ready and not self.search_box.text() and not self.list.verticalScrollBar().value():
+            self.reload()
+
     def rename(self, conversation_id: str) -> None:
         index = self.model.index_of(conversation_id)
         if index.isValid():
@@ -185,6 +203,8 @@ class Sidebar(QtWidgets.QWidget):
 
     async def _load_page(self, offset: int) -> None:
         first = offset == 0
+        if first:
+            await self.history.flush()  # a chat sent a moment ago is listed from the file too
         rows = await self.history.list_page(offset, self.model.page_size)
         if rows is None:
             self.model.page_failed()
@@ -287,6 +307,9 @@ class Sidebar(QtWidgets.QWidget):
 
     def _context_menu(self, pos: QtCore.QPoint) -> None:
         index = self.list.indexAt(pos)
+        if not index.isValid():  # the Menu key: the menu is for the current row
+            index = self.list.currentIndex()
+            pos = self.list.visualRect(index).center()
         conversation_id = str(index.data(ID_ROLE) or "")
         if conversation_id:
             self.list.setCurrentIndex(index)
