@@ -11,7 +11,7 @@ import html
 
 from ...storage.store import SearchHit
 from .. import theme
-from ..qt import Qt, QtCore, QtGui, QtWidgets
+from ..qt import Qt, QtCore, QtGui, QtWidgets, Signal
 from .window_history import MARK_END, MARK_START
 
 CONVERSATION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -51,6 +51,28 @@ def best_per_conversation(hits: list[SearchHit]) -> list[tuple[SearchHit, int]]:
         best.setdefault(hit.conversation_id, hit)
         count[hit.conversation_id] = count.get(hit.conversation_id, 0) + 1
     return [(hit, count[cid] - 1) for cid, hit in best.items()]
+
+
+class SearchBox(QtWidgets.QLineEdit):
+    """Esc clears the search (before the window's Esc, which stops an answer); Down goes to the results."""
+
+    down = Signal()
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.ShortcutOverride and self.text():
+            assert isinstance(event, QtGui.QKeyEvent)
+            if event.key() == Qt.Key.Key_Escape:
+                event.accept()
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+        elif event.key() == Qt.Key.Key_Down:
+            self.down.emit()
+        else:
+            super().keyPressEvent(event)
 
 
 class SearchResults(QtWidgets.QListWidget):

@@ -21,33 +21,11 @@ from .. import theme
 from ..qt import Qt, QtCore, QtGui, QTimer, QtWidgets, Signal
 from .banner import Banner
 from .list_model import ID_ROLE, ConversationListModel
-from .search_results import CONVERSATION_ROLE, TURN_ROLE, SearchResults
+from .search_results import CONVERSATION_ROLE, TURN_ROLE, SearchBox, SearchResults
 from .window_history import WindowHistory
 
 SEARCH_DELAY_MS = 150  # typing pauses shorter than this do not start a search
 UNDO_MS = 8000
-
-
-class _SearchBox(QtWidgets.QLineEdit):
-    """Esc clears the search (before the window's Esc, which stops an answer); Down goes to the results."""
-
-    down = Signal()
-
-    def event(self, event: QtCore.QEvent) -> bool:
-        if event.type() == QtCore.QEvent.Type.ShortcutOverride and self.text():
-            assert isinstance(event, QtGui.QKeyEvent)
-            if event.key() == Qt.Key.Key_Escape:
-                event.accept()
-                return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        if event.key() == Qt.Key.Key_Escape and self.text():
-            self.clear()
-        elif event.key() == Qt.Key.Key_Down:
-            self.down.emit()
-        else:
-            super().keyPressEvent(event)
 
 
 class Sidebar(QtWidgets.QWidget):
@@ -68,7 +46,7 @@ class Sidebar(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(theme.SPACE_M, theme.SPACE_M, theme.SPACE_M, theme.SPACE_M)
         layout.setSpacing(theme.SPACE_M)
-        self.search_box = _SearchBox()
+        self.search_box = SearchBox()
         self.search_box.setObjectName("SearchBox")
         self.search_box.setPlaceholderText("Search chats  (Ctrl+K)")
         self.search_box.setAccessibleName("Search conversations")
