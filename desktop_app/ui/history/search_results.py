@@ -1,4 +1,5 @@
-"""Search results: one entry per match, the conversation's title above the matching words, highlighted.
+"""Searching chats: the search box, and the results: each conversation once, its title above its best
+match, the matching words highlighted.
 
 The store marks matches in each snippet; the snippet is HTML-escaped first and
 only then are the marks turned into highlight tags, so a message containing
