@@ -11,7 +11,7 @@ at most 1.05. Two kinds of call:
   delay, so HTTP, extraction in worker threads and source records are included.
 
 The loop's concurrency cap is set to 8 here; the last column shows 8 calls under the
-default cap of 4, where queueing is expected. Figures only; run from the repository
+a cap of 4, where queueing is expected. Figures only; run from the repository
 root with ``.venv/bin/python -m benchmarks.parallel_tools``.
 """
 
@@ -100,7 +100,7 @@ def main() -> None:
             statistics.median(_measure(kind, 8, 4, server.url) for _ in range(RUNS))
             for kind in ("sleep", "read_page")
         ]
-        print(f"{'8@cap4':>5}  {capped[0]:>7.3f}  {capped[1]:>9.3f}   (default cap of 4: queueing expected)")
+        print(f"{'8@cap4':>5}  {capped[0]:>7.3f}  {capped[1]:>9.3f}   (a cap of 4: half the calls queue, as expected)")
 
 
 if __name__ == "__main__":
