@@ -33,3 +33,15 @@ def events_of(stdout: str) -> list[dict[str, Any]]:
 
 def server_args(url: str, model: str = "test-model") -> list[str]:
     return ["--base-url", f"{url}/v1", "--model", model]
+
+
+def start_backstage(*args: str) -> subprocess.Popen[str]:
+    """The CLI as a running process whose stdout can be read line by line while it works."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import pytest
 
 from desktop_app.core import events as ev
-from tests.cli_helpers import ROOT, backstage, events_of, server_args
+from tests.cli_helpers import backstage, events_of, server_args, start_backstage
 from tests.servers import openai_wire as wire
 from tests.servers.scripted import Chunk, RecordedRequest, Response, ScriptedServer
 
@@ -199,23 +196,7 @@ def test_ctrl_c_exits_130_and_keeps_the_partial_answer(scripted_server: Scripted
     chunks = [Chunk(wire.encode(wire.chunk({"role": "assistant", "content": "Thinking"})))]
     chunks += [Chunk(wire.encode(wire.chunk({"content": " more"})), delay=0.5) for _ in range(40)]
     scripted_server.script([Response.sse(chunks)])
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop_app",
-            "ask",
-            "hi",
-            *server_args(scripted_server.url),
-            "--events",
-            "jsonl",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
+    proc = start_backstage("ask", "hi", *server_args(scripted_server.url), "--events", "jsonl")
     assert proc.stdout is not None
     lines = []
     for line in proc.stdout:
@@ -239,22 +220,7 @@ def test_events_are_flushed_line_by_line(scripted_server: ScriptedServer) -> Non
         Chunk(b"data: [DONE]\n\n"),
     ]
     scripted_server.script([Response.sse(chunks)])
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop_app",
-            "ask",
-            "hi",
-            *server_args(scripted_server.url),
-            "--events",
-            "jsonl",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    proc = start_backstage("ask", "hi", *server_args(scripted_server.url), "--events", "jsonl")
     assert proc.stdout is not None
     seen_text_before_end = False
     for line in proc.stdout:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.cli_helpers import ROOT, backstage, events_of, server_args
+from tests.cli_helpers import backstage, events_of, server_args, start_backstage
 from tests.servers import openai_wire as wire
 from tests.servers.scripted import Chunk, Response, ScriptedServer
 
@@ -113,22 +110,7 @@ def test_two_processes_on_one_profile(scripted_server: ScriptedServer) -> None:
         lambda request: Response.sse([Chunk(c, 0.01) for c in [wire.text_stream("same time", 4)]])
     )
     procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "desktop_app",
-                "ask",
-                f"q{i}",
-                *server_args(scripted_server.url),
-                "--events",
-                "jsonl",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        start_backstage("ask", f"q{i}", *server_args(scripted_server.url), "--events", "jsonl")
         for i in range(2)
     ]
     outputs = [p.communicate(timeout=60) for p in procs]
@@ -148,23 +130,7 @@ def test_sigkill_mid_stream_keeps_everything_flushed(scripted_server: ScriptedSe
     chunks += [Chunk(wire.encode(wire.chunk({"content": f" word{i}"})), 0.02) for i in range(20)]
     chunks += [Chunk(wire.encode(wire.chunk({"content": " late"})), 30.0)]
     scripted_server.script([Response.sse(chunks)])
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop_app",
-            "ask",
-            "tell me",
-            *server_args(scripted_server.url),
-            "--events",
-            "jsonl",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ},
-    )
+    proc = start_backstage("ask", "tell me", *server_args(scripted_server.url), "--events", "jsonl")
     assert proc.stdout is not None
     printed = []
     for line in proc.stdout:

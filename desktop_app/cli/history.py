@@ -14,7 +14,7 @@ from ..storage.export import export_json, export_markdown, import_json
 from ..storage.recorder import resolve_id
 from ..storage.recovery import open_history
 from ..storage.replay import interrupted_turns
-from ..storage.store import HistoryDB
+from ..storage.store import ConversationRow, HistoryDB
 
 EXAMPLES = """\
 examples:
@@ -95,19 +95,26 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(args: argparse.Namespace) -> int:
+def _load(conversation_id: str) -> tuple[ConversationRow, list[ev.Event]]:
+    """A conversation (by id or unique prefix) and its stored events."""
     db = _open()
     try:
-        full_id = resolve_id(db, args.id)
+        full_id = resolve_id(db, conversation_id)
         row = db.get_conversation(full_id)
         events = db.get_events(full_id)
     finally:
         db.close()
+    assert row is not None  # resolve_id found it
+    return row, events
+
+
+def _show(args: argparse.Namespace) -> int:
+    row, events = _load(args.id)
+    full_id = row.id
     if args.events == "jsonl":
         for event in events:
             sys.stdout.write(ev.to_json(event) + "\n")
         return 0
-    assert row is not None
     print(f"# {row.title or '(untitled)'}\n")
     for event in events:
         if isinstance(event, ev.TurnStarted):
@@ -143,14 +150,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    db = _open()
-    try:
-        full_id = resolve_id(db, args.id)
-        row = db.get_conversation(full_id)
-        events = db.get_events(full_id)
-    finally:
-        db.close()
-    assert row is not None
+    row, events = _load(args.id)
     text = export_markdown(row, events) if args.format == "md" else export_json(row, events)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
