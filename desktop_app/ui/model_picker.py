@@ -9,20 +9,28 @@ listens decides what that means (the next message goes to that model).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from ..core.errors import describe
-from ..providers.detect import short_model_name
 from . import theme
 from .qt import Qt, QtCore, QtGui, QtWidgets, Signal
+
+if TYPE_CHECKING:  # the picker is built before the first paint; asyncio is imported after it
+    import asyncio
 
 log = logging.getLogger("backstage.window")
 
 Fetch = Callable[[str], Awaitable[list[str]]]
 CHOICE = Qt.ItemDataRole.UserRole
 _PAD = 10
+
+
+def _short_name(model: str) -> str:
+    from ..providers.detect import short_model_name  # detect pulls in httpx: not before the first paint
+
+    return short_model_name(model)
 
 
 class ModelPicker(QtWidgets.QComboBox):
@@ -72,7 +80,7 @@ class ModelPicker(QtWidgets.QComboBox):
     def set_current(self, provider: str, model: str) -> None:
         self.current = (provider, model)
         label = dict(self._providers).get(provider, provider)
-        self.label = f"{label} · {short_model_name(model)}" if label else short_model_name(model)
+        self.label = f"{label} · {_short_name(model)}" if label else _short_name(model)
         self.setToolTip(f"{label} · {model}\nThe model that answers your next message (Ctrl+Shift+M)")
         self.setAccessibleDescription(f"Current model: {self.label}")
         self._rebuild()
@@ -86,6 +94,8 @@ class ModelPicker(QtWidgets.QComboBox):
         """Start fetching every list not fetched yet; the tasks (for tests and for showPopup)."""
         if self._fetch is None:
             return []
+        import asyncio  # only once an event loop runs, long after the first paint
+
         for name, _ in self._providers:
             if self._models.get(name) is None and name not in self._fetching:
                 task = asyncio.get_running_loop().create_task(self._load(name), name=f"models-{name}")
@@ -95,10 +105,8 @@ class ModelPicker(QtWidgets.QComboBox):
 
     async def _load(self, name: str) -> None:
         assert self._fetch is not None
-        try:
+        try:  # a cancellation is a BaseException: it passes through to the task
             models = await self._fetch(name)
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # shown in the list in plain words; the current choice still works
             self._problems[name] = describe(exc).message
             models = []
@@ -185,10 +193,10 @@ class ModelPicker(QtWidgets.QComboBox):
             if name == self.current[0] and self.current[1] and self.current[1] not in shown:
                 shown.insert(0, self.current[1])  # the model in use is listed even before the list arrives
             for model in shown:
-                item = QtGui.QStandardItem(f"    {short_model_name(model)}")
+                item = QtGui.QStandardItem(f"    {_short_name(model)}")
                 item.setData((name, model), CHOICE)
                 item.setToolTip(model)
-                item.setData(f"{label}, {short_model_name(model)}", Qt.ItemDataRole.AccessibleTextRole)
+                item.setData(f"{label}, {_short_name(model)}", Qt.ItemDataRole.AccessibleTextRole)
                 self._items.appendRow(item)
                 if (name, model) == self.current:
                     current_row = self._items.rowCount() - 1

@@ -14,14 +14,17 @@ side and pushes the conversation left, and whether provenance tints are shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ...core import events as ev
 from .. import theme
 from ..modes import Mode
 from ..qt import Qt, QtGui, QTimer, QtWidgets, Signal
 from ..sources.answer_sources import SourceBook
-from ..sources.panel import SourcesPanel
-from .turn_view import TurnView
+
+if TYPE_CHECKING:
+    from ..sources.panel import SourcesPanel
+    from .turn_view import TurnView
 
 FRAME_MS = 16
 _BOTTOM_SLACK = 24  # px from the bottom that still counts as "following"
@@ -80,8 +83,7 @@ class ChatView(QtWidgets.QScrollArea):
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
-        self.sources_panel = SourcesPanel(self)
-        self.sources_panel.closed.connect(self._place_panel)
+        self._sources_panel: SourcesPanel | None = None  # made when first opened: not in the first frame
 
     # -- events --------------------------------------------------------------------------------
 
@@ -118,7 +120,8 @@ class ChatView(QtWidgets.QScrollArea):
         self._follow = True
         self._from_bottom = None
         self._book = SourceBook()
-        self.sources_panel.close_panel()
+        if self._sources_panel is not None:
+            self._sources_panel.close_panel()
 
     # -- reading back -------------------------------------------------------------------------------
 
@@ -152,6 +155,16 @@ class ChatView(QtWidgets.QScrollArea):
         if changed:
             self.provenance_toggled.emit(shown)
 
+    @property
+    def sources_panel(self) -> SourcesPanel:
+        """The sources panel (hidden until an answer's sources are shown)."""
+        if self._sources_panel is None:
+            from ..sources.panel import SourcesPanel  # the cards and their formatting: not in the first frame
+
+            self._sources_panel = SourcesPanel(self)
+            self._sources_panel.closed.connect(self._place_panel)
+        return self._sources_panel
+
     def show_sources(self, turn_id: str, source_id: int = 0) -> None:
         """Open the sources panel on one answer's sources, scrolled to ``source_id`` (0: the top)."""
         turn = self._turns.get(turn_id)
@@ -169,9 +182,9 @@ class ChatView(QtWidgets.QScrollArea):
         In a narrow window the panel lies over the conversation instead: a column squeezed
         to a few words per line would be worse than a covered one.
         """
-        panel = self.sources_panel
-        width = panel.preferred_width(self.width()) if panel.isVisible() else 0
-        if width:
+        panel, width = self._sources_panel, 0
+        if panel is not None and panel.isVisible():
+            width = panel.preferred_width(self.width())
             panel.setGeometry(self.width() - width, 0, width, self.height())
         pushed = width if self.width() - width >= _MIN_COLUMN_BESIDE_PANEL else 0
         margin = theme.SPACE_XL + pushed
@@ -211,6 +224,8 @@ class ChatView(QtWidgets.QScrollArea):
         return True
 
     def _add_turn(self, turn_id: str) -> TurnView:
+        from .turn_view import TurnView  # the answer's widgets: an empty chat paints without them
+
         self.empty_hint.hide()
         turn = TurnView(turn_id, self._mode, book=self._book, show_provenance=self._show_provenance)
         turn.approval_answered.connect(self.approval_answered)

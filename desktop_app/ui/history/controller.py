@@ -9,19 +9,19 @@ it) and replays the events into the chat and the timeline.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from ...core import events as ev
-from ...core.conversation import Conversation
 from ..qt import QObject, Qt, QtGui, QtWidgets
 from .replay import ConversationReplay
 from .sidebar import Sidebar
-from .transfer import export_conversation, import_conversation
 from .window_history import WindowHistory
 
 if TYPE_CHECKING:
+    import asyncio
+
+    from ...core.conversation import Conversation
     from ..main_window import MainWindow
 
 CONTINUE_TEXT = "Continue."
@@ -147,11 +147,15 @@ class HistoryController(QObject):
         if not conversation_id or row is None:
             self.window.statusBar().showMessage("There is nothing saved to export yet.", 5000)
             return
+        from .transfer import export_conversation  # file dialogs and the export formats: only when used
+
         path = await export_conversation(self.window, self.history, conversation_id, fmt, row.title)
         if path is not None:
             self.window.statusBar().showMessage(f"Exported to {path}", 8000)
 
     async def import_(self) -> None:
+        from .transfer import import_conversation  # file dialogs and the export formats: only when used
+
         conversation_id = await import_conversation(self.window, self.history)
         if conversation_id:
             self.sidebar.reload()
@@ -160,6 +164,8 @@ class HistoryController(QObject):
     # -- plumbing ----------------------------------------------------------------------------------
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        import asyncio  # the controller is built before the first paint; asyncio is imported after it
+
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

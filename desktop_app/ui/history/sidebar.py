@@ -8,11 +8,10 @@ handles are kept until they finish so none is collected mid-flight.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...core import events as ev
 from ...storage.store import ConversationRow
@@ -23,6 +22,9 @@ from .banner import Banner
 from .list_model import ID_ROLE, ConversationListModel
 from .search_results import CONVERSATION_ROLE, TURN_ROLE, SearchBox, SearchResults
 from .window_history import WindowHistory
+
+if TYPE_CHECKING:
+    import asyncio
 
 SEARCH_DELAY_MS = 150  # typing pauses shorter than this do not start a search
 UNDO_MS = 8000
@@ -228,6 +230,8 @@ class Sidebar(QtWidgets.QWidget):
             self.stack.setCurrentWidget(self.empty)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        import asyncio  # the sidebar is built before the first paint; asyncio is imported after it
+
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -10,25 +10,30 @@ Events that arrive before the file is open (a ``--prompt`` sent at start) are
 kept and written once it is. If the file cannot be opened (locked by another
 process), :attr:`problem` carries the plain-language reason and the window
 works on, unsaved, until :meth:`open` succeeds.
+
+It is built with the window, before the first paint; asyncio, the writer and the
+replay helpers are imported where they are first used, once the event loop runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ...core import events as ev
-from ...core.conversation import Conversation
 from ...core.errors import BackstageError
 from ...storage.recovery import open_history
-from ...storage.replay import interrupted_turns, messages_from_events, next_source_id
 from ...storage.store import ConversationRow, HistoryDB, SearchHit
-from ...storage.writer import EventWriter
 from ..qt import QObject, Signal
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ...core.conversation import Conversation
+    from ...storage.writer import EventWriter
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -59,6 +64,10 @@ def split_turns(events: Sequence[ev.Event]) -> list[list[ev.Event]]:
 
 
 def _load(db: HistoryDB, conversation_id: str) -> StoredConversation | None:
+    # The model-facing history is rebuilt only when a chat is opened: not before the first paint.
+    from ...core.conversation import Conversation
+    from ...storage.replay import interrupted_turns, messages_from_events, next_source_id
+
     row = db.get_conversation(conversation_id)
     if row is None:
         return None
@@ -99,12 +108,18 @@ class WindowHistory(QObject):
 
     def start_opening(self, path: str | Path | None = None) -> asyncio.Task[None]:
         """Open the file in the background (the handle is kept: :meth:`aclose` waits for it)."""
+        import asyncio  # after the first paint (see the module docstring)
+
         if self._opening is None or self._opening.done():
             self._opening = asyncio.get_running_loop().create_task(self.open(path), name="open-history")
         return self._opening
 
     async def open(self, path: str | Path | None = None) -> None:
         """Open (or retry opening) the history; a failure becomes :attr:`problem`, never an exception."""
+        import asyncio  # after the first paint (see the module docstring)
+
+        from ...storage.writer import EventWriter
+
         if self.db is not None or self._closed:
             return
         try:
@@ -132,6 +147,8 @@ class WindowHistory(QObject):
 
     async def aclose(self) -> None:
         """Write everything recorded, then close the file. Safe to call twice."""
+        import asyncio  # after the first paint (see the module docstring)
+
         self._closed = True
         if self._opening is not None and not self._opening.done():
             await asyncio.shield(self._opening)  # a thread cannot be cancelled: let it finish
@@ -172,6 +189,8 @@ class WindowHistory(QObject):
 
     async def call(self, method: Callable[..., _T], *args: object) -> _T | None:
         """Run a :class:`HistoryDB` method off the Qt thread; a failure is reported and gives None."""
+        import asyncio  # after the first paint (see the module docstring)
+
         if self.db is None:
             return None
         try:
