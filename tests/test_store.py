@@ -78,6 +78,33 @@ def test_every_event_kind_round_trips_through_the_store(db: HistoryDB) -> None:
     assert db.last_seq("c1") == len(events)
 
 
+def test_turns_are_listed_in_start_order_and_each_comes_back_whole(db: HistoryDB) -> None:
+    first, second = two_turns("c1")[:13], two_turns("c1")[13:]
+    late = TextDelta(t=1.0, turn_id="t1", cycle=3, text=" (late)")  # stored after t2 began
+    stray = TextDelta(t=1.0, turn_id="nobody", cycle=1, text="no turn_started")
+    db.append_events("c1", [*first, *second[:1], late, *second[1:], stray])
+    db.append_events("other", two_turns("other"))  # the same turn ids in another conversation
+    assert db.turn_ids("c1") == ["t1", "t2"]
+    assert db.get_turn_events("c1", ["t2"]) == second
+    assert db.get_turn_events("c1", ["t1"]) == [*first, late]
+    both = db.get_turn_events("c1", ["t2", "t1", "t2", "unknown"])  # any order, repeats, strangers
+    assert both == [e for e in db.get_events("c1") if e.turn_id in ("t1", "t2")]
+    assert db.get_turn_events("c1", []) == [] and db.turn_ids("none") == []
+    assert list(db.iter_events("c1")) == db.get_events("c1")
+
+
+def test_many_turns_are_read_in_seq_order_whatever_their_number(db: HistoryDB) -> None:
+    turns = [[_turn("c1", f"q{n}", f"t{n}"), TextDelta(t=0.1, turn_id=f"t{n}", cycle=1, text=f"a{n}")]
+             for n in range(1_200)]  # fmt: skip
+    db.append_events("c1", [e for turn in turns for e in turn])
+    ids = db.turn_ids("c1")
+    assert ids == [f"t{n}" for n in range(1_200)]
+    assert db.get_turn_events("c1", ids[::-1]) == db.get_events("c1")  # more ids than one query takes
+    assert [(e.turn_id, e.type) for e in db.get_turn_events("c1", ids[-2:])] == [
+        ("t1198", "turn_started"), ("t1198", "text_delta"), ("t1199", "turn_started"), ("t1199", "text_delta"),
+    ]  # fmt: skip
+
+
 def test_events_are_append_only(db: HistoryDB) -> None:
     db.append_events("c1", [_turn("c1", "hi")])
     with db._lock, pytest.raises(sqlite3.IntegrityError):
@@ -190,6 +217,33 @@ def test_an_older_schema_is_upgraded_and_its_text_indexed(tmp_path: Path) -> Non
         assert [h.conversation_id for h in db.search("volcanoes")] == ["old"]
         assert applied_migrations(db._conn) == {name for name, _ in MIGRATIONS}
         assert migrate(db._conn) == []  # nothing left to do
+
+
+def test_the_previous_schema_gains_the_turn_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "before-turn-indexes.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        migrate(conn, MIGRATIONS[:3])
+        for seq, event in enumerate(two_turns("c1"), start=1):
+            conn.execute(
+                "INSERT INTO conversations (id, created_at, updated_at) VALUES ('c1', 'x', 'x') ON CONFLICT DO NOTHING"
+            )
+            conn.execute(
+                "INSERT INTO events VALUES ('c1', ?, ?, ?, ?, ?)",
+                (seq, event.turn_id, event.type, event.t, to_json(event)),
+            )
+    finally:
+        conn.close()
+
+    with HistoryDB(path) as db:
+        indexes = {r[0] for r in db._conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"events_by_turn", "turn_starts"} <= indexes
+        assert "m004_turn_indexes" in applied_migrations(db._conn)
+        assert db.turn_ids("c1") == ["t1", "t2"]
+        assert db.get_turn_events("c1", ["t2"]) == two_turns("c1")[13:]
+        db.append_events("c1", [_turn("c1", "third", "t3")])  # new rows are indexed too
+        assert db.turn_ids("c1") == ["t1", "t2", "t3"]
+        assert db.integrity_ok()
 
 
 # --- damaged and locked files -----------------------------------------------------------------
@@ -318,6 +372,9 @@ def test_writer_and_async_history_from_an_event_loop(db: HistoryDB) -> None:
         await writer.aclose()
         rows = await history.list_conversations()
         assert [h.role for h in await history.search("welcome")] == ["answer"]
+        assert "[welcome]" in (await history.search("welcome", 5, ("[", "]")))[0].snippet
+        assert await history.turn_ids("c1") == ["t1", "t2"]
+        assert await history.get_turn_events("c1", ["t2"]) == two_turns("c1")[13:]
         return [r.title for r in rows]
 
     assert asyncio.run(main()) == ["Arithmetic"]

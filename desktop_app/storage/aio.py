@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Sequence
 
 from ..core.events import Event
-from .store import ConversationRow, HistoryDB, SearchHit
+from .store import SEARCH_MARKS, ConversationRow, HistoryDB, SearchHit
 
 
 class AsyncHistory:
@@ -38,8 +38,16 @@ class AsyncHistory:
     async def get_events(self, conversation_id: str) -> list[Event]:
         return await asyncio.to_thread(self.db.get_events, conversation_id)
 
-    async def search(self, text: str, limit: int = 50) -> list[SearchHit]:
-        return await asyncio.to_thread(self.db.search, text, limit)
+    async def turn_ids(self, conversation_id: str) -> list[str]:
+        return await asyncio.to_thread(self.db.turn_ids, conversation_id)
+
+    async def get_turn_events(self, conversation_id: str, turn_ids: Sequence[str]) -> list[Event]:
+        return await asyncio.to_thread(self.db.get_turn_events, conversation_id, turn_ids)
+
+    async def search(
+        self, text: str, limit: int = 50, marks: tuple[str, str] = SEARCH_MARKS
+    ) -> list[SearchHit]:
+        return await asyncio.to_thread(self.db.search, text, limit, marks)
 
     async def rename(self, conversation_id: str, title: str) -> None:
         await asyncio.to_thread(self.db.rename, conversation_id, title)

@@ -132,3 +132,14 @@ def m003_search_index(conn: sqlite3.Connection) -> None:
                 FROM events WHERE type = ? AND coalesce(json_extract(data, '$.{field}'), '') != ''""",
             (role, event_type),
         )
+
+
+@migration
+def m004_turn_indexes(conn: sqlite3.Connection) -> None:
+    # A long conversation is reopened a few turns at a time, newest first (store.turn_ids,
+    # store.get_turn_events): these find a turn's events, and the turns' order, without
+    # reading the rest of the conversation.
+    conn.execute("CREATE INDEX events_by_turn ON events (conversation_id, turn_id)")
+    conn.execute(
+        "CREATE INDEX turn_starts ON events (conversation_id, seq, turn_id) WHERE type = 'turn_started'"
+    )

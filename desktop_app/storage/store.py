@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import BackstageError
 from ..core.events import Event, TurnStarted, from_json, to_json
@@ -83,7 +84,12 @@ class SearchHit:
     snippet: str
 
 
+SEARCH_MARKS = ("«", "»")  # around each match in a SearchHit's snippet, unless the caller picks others
+
 _COLUMNS = "id, title, created_at, updated_at, model, provider, title_edited, deleted_at"
+_EVENTS_BY_TURN = "events_by_turn"  # indexes made by migrations.m004_turn_indexes
+_TURN_STARTS = "turn_starts"
+_IDS_PER_QUERY = 500  # well under SQLite's limit on bound parameters
 
 
 def _now() -> str:
@@ -282,17 +288,59 @@ class HistoryDB:
 
     def get_events(self, conversation_id: str) -> list[Event]:
         """Every stored event of a conversation, in seq order."""
+        return list(self.iter_events(conversation_id))
+
+    def iter_events(self, conversation_id: str) -> Iterator[Event]:
+        """Every stored event of a conversation, in seq order, each parsed only when reached.
+
+        The rows are read at once, so iterating holds no lock; for one pass over a long
+        conversation that need not keep every parsed event alive at the same time.
+        """
         rows = self._read(
             "SELECT data FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)
         )
-        return [from_json(r[0]) for r in rows]
+        return (from_json(r[0]) for r in rows)
+
+    def turn_ids(self, conversation_id: str) -> list[str]:
+        """The ids of the conversation's turns, in the order they started (by their ``turn_started``).
+
+        Cheap however long the conversation is: pair it with :meth:`get_turn_events` to read
+        a long conversation a few turns at a time, newest first.
+        """
+        rows = self._read(
+            f"SELECT turn_id FROM events INDEXED BY {_TURN_STARTS}"
+            " WHERE conversation_id = ? AND type = 'turn_started' ORDER BY seq",
+            (conversation_id,),
+        )
+        return [r[0] for r in rows]
+
+    def get_turn_events(self, conversation_id: str, turn_ids: Sequence[str]) -> list[Event]:
+        """Every stored event of the given turns of a conversation, in seq order.
+
+        A turn comes back whole (every event with its id, wherever it was stored), and only
+        the rows asked for are read. Unknown ids are ignored; the order of ``turn_ids`` does not matter.
+        """
+        wanted = list(dict.fromkeys(turn_ids))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            # INDEXED BY: without statistics SQLite prefers the primary key's conversation_id
+            # prefix, which scans the whole conversation (ms per call for a 500-turn chat).
+            rows += self._read(
+                f"SELECT seq, data FROM events INDEXED BY {_EVENTS_BY_TURN}"
+                f" WHERE conversation_id = ? AND turn_id IN ({', '.join('?' * len(chunk))}) ORDER BY seq",
+                (conversation_id, *chunk),
+            )
+        if len(wanted) > _IDS_PER_QUERY:
+            rows.sort()
+        return [from_json(r[1]) for r in rows]
 
     def last_seq(self, conversation_id: str) -> int:
         return (
             self._read("SELECT max(seq) FROM events WHERE conversation_id = ?", (conversation_id,))[0][0] or 0
         )
 
-    def search(self, text: str, limit: int = 50, marks: tuple[str, str] = ("«", "»")) -> list[SearchHit]:
+    def search(self, text: str, limit: int = 50, marks: tuple[str, str] = SEARCH_MARKS) -> list[SearchHit]:
         """Best matches first, in conversations not deleted. Any input is safe (see :func:`fts_query`)."""
         query = fts_query(text)
         if not query:
