@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,8 @@ from desktop_app.core.conversation import AssistantMessage, UserMessage
 from desktop_app.storage.paths import database_path
 from desktop_app.storage.store import HistoryDB, HistoryLockedError
 from desktop_app.ui.history import transfer
+from desktop_app.ui.history.replay import FIRST_TURNS, PAGE_TURNS
+from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.qt import Qt, QtWidgets
 from tests.cli_helpers import backstage, server_args
 from tests.history_ui_helpers import (
@@ -82,7 +86,7 @@ def test_a_long_conversation_is_rebuilt_newest_first_as_the_reader_scrolls_up(qt
     qtbot.waitUntil(lambda: window.chat.last_turn() is not None)
     assert window.chat.last_turn().answer_text() == "Answer number 119."  # the newest is shown first
     replay = window.conversations.replay
-    qtbot.waitUntil(lambda: not replay._timer.isActive())
+    qtbot.waitUntil(lambda: not replay.filling)
     assert 1 < len(window.chat.turns()) < 120  # a screenful, not everything
     bar = window.chat.verticalScrollBar()
     assert bar.value() == bar.maximum()  # the newest answer is in view
@@ -94,6 +98,96 @@ def test_a_long_conversation_is_rebuilt_newest_first_as_the_reader_scrolls_up(qt
     assert [t.user_text for t in window.timeline.view.model.turns][::60] == ["Question 0", "Question 60"]
     [line] = window.chat.turns()[0].status_lines()
     assert line.startswith("✓ Calculated 17 × 23 = 391 · ")  # then the duration, in the tool line's format
+
+
+def _long_chat(turns: int, last_finished: bool = True) -> None:
+    events = []
+    for n in range(turns):
+        finished = last_finished or n < turns - 1
+        events += turn_events(f"t{n:03}", "long", f"Question {n}", f"Answer number {n}.", finished=finished)
+    store("long", events)
+
+
+def _hold_model_history(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> tuple[asyncio.Event, list[int]]:
+    """The model-facing history is read only once the returned event is set; the list gets the
+    number of turns on screen when the read began."""
+    gate, seen = asyncio.Event(), []
+    real = window.history.load_model_history
+
+    async def held(conversation_id: str, turn_ids: Any) -> Any:
+        seen.append(len(window.chat.turns()))
+        await gate.wait()
+        return await real(conversation_id, turn_ids)
+
+    monkeypatch.setattr(window.history, "load_model_history", held)
+    return gate, seen
+
+
+def _answered(qtbot, provider: ScriptedProvider, window: MainWindow, requests: int) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: len(provider.requests) == requests and not window.bridge.busy)
+
+
+def test_a_long_chat_shows_its_newest_turns_before_the_model_history_is_read(qtbot, monkeypatch) -> None:
+    _long_chat(40)
+    assert 40 > FIRST_TURNS
+    provider = ScriptedProvider([text_reply("ok"), text_reply("again")])
+    window = history_window(qtbot, provider)
+    window.resize(1100, 700)
+    pages: list[int] = []
+    read_turns = window.history.load_turns
+
+    async def counted(conversation_id: str, turn_ids: Any) -> Any:
+        pages.append(len(turn_ids))
+        return await read_turns(conversation_id, turn_ids)
+
+    monkeypatch.setattr(window.history, "load_turns", counted)
+    gate, seen = _hold_model_history(window, monkeypatch)
+    click_row(qtbot, window, "long")
+    qtbot.waitUntil(lambda: seen != [])
+    assert seen[0] > 1 and not window.conversations.replay.filling  # read once the first screen was built
+    assert window.bridge.conversation.id == "long" and window.bridge.conversation.messages == []
+    qtbot.waitUntil(lambda: pages != [])  # older turns are read ahead, a page at a time
+    assert max(pages) <= PAGE_TURNS
+
+    # A message sent before the history is read is answered without it; it goes in front afterwards.
+    window.send("quick one")
+    _answered(qtbot, provider, window, 1)
+    assert provider.requests[0].messages == (UserMessage("quick one"),)
+    gate.set()
+    qtbot.waitUntil(window.conversations.model_history.done)
+    messages = window.bridge.conversation.messages
+    assert messages[:2] == [UserMessage("Question 0"), AssistantMessage("Answer number 0.")]
+    assert messages[-2:] == [UserMessage("quick one"), AssistantMessage("ok")] and len(messages) == 82
+    window.send("and now?")
+    _answered(qtbot, provider, window, 2)
+    sent = provider.requests[1].messages
+    assert sent[0] == UserMessage("Question 0") and sent[-1] == UserMessage("and now?") and len(sent) == 83
+
+
+def test_continue_in_a_long_chat_waits_for_what_came_before(qtbot, monkeypatch) -> None:
+    _long_chat(30, last_finished=False)
+    provider = ScriptedProvider([text_reply("Done.")])
+    window = history_window(qtbot, provider)
+    gate, _ = _hold_model_history(window, monkeypatch)
+    click_row(qtbot, window, "long")
+    qtbot.waitUntil(lambda: window.chat.last_turn() is not None)
+    note = window.chat.last_turn().interrupted_note
+    assert note is not None
+    qtbot.waitUntil(lambda: not note.button.visibleRegion().isEmpty())  # in view, where a click lands
+    qtbot.mouseClick(note.button, Qt.MouseButton.LeftButton)
+    assert not window.bridge.busy and note.can_continue  # not sent yet: the model would see nothing before
+    gate.set()
+    _answered(qtbot, provider, window, 1)
+    sent = provider.requests[0].messages
+    assert sent[0] == UserMessage("Question 0") and len(sent) == 2 * 30 + 1
+    assert sent[-3:] == (
+        UserMessage("Question 29"),
+        AssistantMessage("Answer number 29."),
+        UserMessage("Continue."),
+    )
+    assert not note.can_continue
 
 
 def test_a_search_hit_in_an_old_turn_is_rebuilt_and_shown(qtbot) -> None:

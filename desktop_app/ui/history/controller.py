@@ -2,9 +2,11 @@
 
 :class:`HistoryController` is the window's half of the history; the window
 gives it every event (:meth:`note_event`) and asks it to forget the shown chat
-(:meth:`leave`). Opening a conversation reads its events in a worker thread,
-hands the model-facing history to the bridge (so the next message continues
-it) and replays the events into the chat and the timeline.
+(:meth:`leave`). Opening a conversation reads its newest turns in a worker
+thread and replays them into the chat and the timeline (older turns follow as
+the reader scrolls up). The model-facing history the next message continues
+needs every event: a short chat's come with its newest turns; a long chat's
+are read once that first screen is built, in a worker thread too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core import events as ev
 from ..qt import QObject, Qt, QtGui, QtWidgets
-from .replay import ConversationReplay
+from .replay import FIRST_TURNS, ConversationReplay
 from .sidebar import Sidebar
 from .window_history import WindowHistory
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from ...core.conversation import Conversation
+    from ..chat.turn_view import TurnView
     from ..main_window import MainWindow
 
 CONTINUE_TEXT = "Continue."
@@ -35,6 +38,8 @@ class HistoryController(QObject):
         self.replay: ConversationReplay | None = None
         self.pending_conversation: Conversation | None = None  # opened before a server was connected
         self._opening = ""  # the conversation asked for last: a slower earlier load must not win
+        # Reads the reopened conversation's model-facing history (tests and the benchmark await it).
+        self.model_history: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
         self.sidebar = Sidebar(history)
@@ -100,26 +105,48 @@ class HistoryController(QObject):
     # -- intents ---------------------------------------------------------------------------------
 
     async def open(self, conversation_id: str, reveal_turn: str = "") -> bool:
-        """Show a stored conversation and make it the one the next message continues."""
+        """Show a stored conversation and make it the one the next message continues.
+
+        Only its newest turns are read before they are shown, however long it is. What the
+        model is sent next comes with them for a short chat, and for a long one is read after
+        the first screen (:meth:`_read_model_history`).
+        """
         if conversation_id == self.current_id:  # already shown, maybe live: never rebuild (or stop) it
             if reveal_turn and not self.window.chat.reveal(reveal_turn) and self.replay is not None:
                 self.replay.reveal(reveal_turn)
             return True
         self._opening = conversation_id
-        stored = await self.history.load(conversation_id)
-        if stored is None or self._opening != conversation_id:
+        head = await self.history.load_head(conversation_id, FIRST_TURNS)
+        if head is None or self._opening != conversation_id:
             return False
+        import asyncio  # the controller is built before the first paint; asyncio is imported after it
+
+        from ...core.conversation import Conversation
+
         window = self.window
         self._stop_replay()
+        # A long chat's stored messages go in front once read.
+        conversation = head.conversation or Conversation(id=conversation_id)
         if window.connected:
-            window.bridge.open_conversation(stored.conversation)
+            window.bridge.open_conversation(conversation)
         else:
-            self.pending_conversation = stored.conversation
+            self.pending_conversation = conversation
         window.chat.clear()
         window.timeline.clear()
         self.replay = ConversationReplay(
-            window.chat, window.timeline, stored.turns, stored.interrupted, reveal_turn, parent=self
+            window.chat,
+            window.timeline,
+            head.turns,
+            head.older,
+            lambda turn_ids: self.history.load_turns(conversation_id, turn_ids),
+            reveal_turn,
+            parent=self,
         )
+        if head.conversation is None:
+            first_screen = asyncio.Event()
+            self.replay.settled.connect(first_screen.set)
+            reading = self._read_model_history(conversation, head.turn_ids, first_screen)
+            self.model_history = self.spawn(reading)
         self.replay.start()
         self.sidebar.set_current(conversation_id)
         return True
@@ -137,10 +164,68 @@ class HistoryController(QObject):
         started = next((e for e in turn.events if isinstance(e, ev.TurnStarted)), None)
         partial = any(isinstance(e, ev.TextDelta | ev.ToolFinished) for e in turn.events)
         text = CONTINUE_TEXT if partial or started is None else started.user_text
+        reading = self.model_history
+        if reading is not None and not reading.done():
+            self.spawn(self._continue_after(reading, turn, text))  # the model must see what came before
+        else:
+            self._continue(turn, text)
+
+    def _continue(self, turn: TurnView, text: str) -> None:
+        note = turn.interrupted_note
+        if note is None or not note.can_continue:
+            return  # continued already
         if self.window.send(text):
-            turn.interrupted_note.continued()
+            note.continued()
         else:
             self.window.statusBar().showMessage("Connect to a model server to continue this answer.", 6000)
+
+    async def _continue_after(self, reading: asyncio.Task[None], turn: TurnView, text: str) -> None:
+        import asyncio
+
+        await asyncio.wait([reading])
+        if turn in self.window.chat.turns():  # still shown: the reader did not leave the chat
+            self._continue(turn, text)
+
+    async def _read_model_history(
+        self, conversation: Conversation, turn_ids: list[str], first_screen: asyncio.Event
+    ) -> None:
+        """Put the stored turns' messages in front of ``conversation``, the one the next message continues.
+
+        Waits for the first screen of turns, so that reading and rebuilding every event of a long
+        chat (a quarter of a second for 30,000) never delays what the reader sees first. A message
+        sent before it is done is answered without the older turns; they go in front once that
+        turn is over (a running turn has counted the messages it started with).
+        """
+        await first_screen.wait()
+        stored = await self.history.load_model_history(conversation.id, turn_ids)
+        if stored is None:
+            return  # the history showed why
+        while self._continued() is conversation and self.window.connected and self.window.bridge.busy:
+            await self._bridge_idle()
+        if self._continued() is conversation:
+            conversation.messages[:0] = stored.messages
+            # Sources a turn sent meanwhile numbered from 1 keep their numbers; new ones follow all.
+            conversation.next_source_id += stored.next_source_id - 1
+
+    def _continued(self) -> Conversation | None:
+        """The conversation the next message continues."""
+        return self.window.bridge.conversation if self.window.connected else self.pending_conversation
+
+    async def _bridge_idle(self) -> None:
+        import asyncio
+
+        idle = asyncio.Event()
+
+        def changed(busy: bool) -> None:
+            if not busy:
+                idle.set()
+
+        bridge = self.window.bridge
+        bridge.busy_changed.connect(changed)
+        try:
+            await idle.wait()
+        finally:
+            bridge.busy_changed.disconnect(changed)
 
     async def export(self, conversation_id: str, fmt: str) -> None:
         row = self.sidebar.model.row(conversation_id)
@@ -182,6 +267,9 @@ class HistoryController(QObject):
         self.window.banners.show_message(message, actions)
 
     def _stop_replay(self) -> None:
+        if self.model_history is not None:
+            self.model_history.cancel()  # its conversation is no longer the one continued
+            self.model_history = None
         if self.replay is not None:
             self.replay.stop()
             self.replay.deleteLater()

@@ -18,7 +18,7 @@ replay helpers are imported where they are first used, once the event loop runs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -45,14 +45,19 @@ _MAX_UNSAVED = 200_000  # events kept while the file is not open; beyond that me
 
 
 @dataclass(frozen=True)
-class StoredConversation:
-    """A conversation read back: what the views replay and what the model is sent next."""
+class ConversationHead:
+    """The start of reopening a conversation: enough to show its newest turns, nothing older."""
 
     row: ConversationRow
-    events: list[ev.Event]
-    turns: list[list[ev.Event]]  # the events by turn, in the order the turns started
-    conversation: Conversation
-    interrupted: list[str]
+    turns: list[list[ev.Event]]  # the newest turns' events, by turn, oldest turn first
+    older: list[str]  # the ids of the turns before those, oldest first (read on demand)
+    # What the model is sent next, when the conversation was short enough to be read whole.
+    conversation: Conversation | None = None
+
+    @property
+    def turn_ids(self) -> list[str]:
+        """Every turn's id, oldest first."""
+        return [*self.older, *(turn[0].turn_id for turn in self.turns)]
 
 
 def split_turns(events: Sequence[ev.Event]) -> list[list[ev.Event]]:
@@ -63,19 +68,50 @@ def split_turns(events: Sequence[ev.Event]) -> list[list[ev.Event]]:
     return [group for group in turns.values() if isinstance(group[0], ev.TurnStarted)]
 
 
-def _load(db: HistoryDB, conversation_id: str) -> StoredConversation | None:
-    # The model-facing history is rebuilt only when a chat is opened: not before the first paint.
-    from ...core.conversation import Conversation
-    from ...storage.replay import interrupted_turns, messages_from_events, next_source_id
-
+def _head(db: HistoryDB, conversation_id: str, newest: int) -> ConversationHead | None:
     row = db.get_conversation(conversation_id)
     if row is None:
         return None
-    events = db.get_events(conversation_id)
-    conversation = Conversation(
-        id=conversation_id, messages=messages_from_events(events), next_source_id=next_source_id(events)
-    )
-    return StoredConversation(row, events, split_turns(events), conversation, interrupted_turns(events))
+    ids = db.turn_ids(conversation_id)
+    if len(ids) <= newest:  # short: every event now, and the model-facing history with them
+        events = list(_of_turns(db.iter_events(conversation_id), ids))
+        return ConversationHead(row, split_turns(events), [], _conversation(conversation_id, events))
+    cut = len(ids) - newest
+    return ConversationHead(row, split_turns(db.get_turn_events(conversation_id, ids[cut:])), ids[:cut])
+
+
+def _turns(db: HistoryDB, conversation_id: str, turn_ids: Sequence[str]) -> list[list[ev.Event]]:
+    return split_turns(db.get_turn_events(conversation_id, turn_ids))
+
+
+def _model_history(db: HistoryDB, conversation_id: str, turn_ids: Sequence[str]) -> Conversation:
+    # Only the turns asked for: one sent since they were listed is in the conversation already.
+    # One pass over events parsed as they are reached: tens of thousands alive at once would be
+    # promoted to the collector's oldest generation and make a full collection likely, which
+    # holds the GIL, and so the Qt thread, for 30-45 ms (benchmarks/history.py).
+    return _conversation(conversation_id, _of_turns(db.iter_events(conversation_id), turn_ids))
+
+
+def _of_turns(events: Iterable[ev.Event], turn_ids: Sequence[str]) -> Iterator[ev.Event]:
+    """The events of these turns only: the model is sent the turns the window shows, nothing else."""
+    wanted = set(turn_ids)
+    return (e for e in events if e.turn_id in wanted)
+
+
+def _conversation(conversation_id: str, events: Iterable[ev.Event]) -> Conversation:
+    from ...core.conversation import Conversation
+    from ...storage.replay import messages_from_events, next_source_id
+
+    finished: list[ev.ToolFinished] = []  # the few events the sources are numbered from
+
+    def noted() -> Iterator[ev.Event]:
+        for event in events:
+            if isinstance(event, ev.ToolFinished):
+                finished.append(event)
+            yield event
+
+    messages = messages_from_events(noted())
+    return Conversation(id=conversation_id, messages=messages, next_source_id=next_source_id(finished))
 
 
 class WindowHistory(QObject):
@@ -208,7 +244,22 @@ class WindowHistory(QObject):
         db = self.db
         return None if db is None else await self.call(db.search, text, limit, (MARK_START, MARK_END))
 
-    async def load(self, conversation_id: str) -> StoredConversation | None:
-        """A stored conversation with its events, its model-facing history and its interrupted turns."""
+    async def load_head(self, conversation_id: str, newest: int) -> ConversationHead | None:
+        """A stored conversation's row, its ``newest`` turns' events and the ids of the older turns.
+
+        Reads only those turns, however long the conversation: the first thing shown on reopening.
+        A conversation of no more turns than that is read whole, its model-facing history too.
+        """
         db = self.db
-        return None if db is None else await self.call(_load, db, conversation_id)
+        return None if db is None else await self.call(_head, db, conversation_id, newest)
+
+    async def load_turns(self, conversation_id: str, turn_ids: Sequence[str]) -> list[list[ev.Event]] | None:
+        """The events of the given turns, by turn, in the order the turns started."""
+        db = self.db
+        return None if db is None else await self.call(_turns, db, conversation_id, turn_ids)
+
+    async def load_model_history(self, conversation_id: str, turn_ids: Sequence[str]) -> Conversation | None:
+        """What the model is sent of these turns of a stored conversation: their every event read
+        and rebuilt, off the Qt thread."""
+        db = self.db
+        return None if db is None else await self.call(_model_history, db, conversation_id, turn_ids)
