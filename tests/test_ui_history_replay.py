@@ -151,12 +151,16 @@ def test_a_long_chat_shows_its_newest_turns_before_the_model_history_is_read(qtb
     qtbot.waitUntil(lambda: pages != [])  # older turns are read ahead, a page at a time
     assert max(pages) <= PAGE_TURNS
 
-    # A message sent before the history is read is answered without it; it goes in front afterwards.
+    # A message sent before the history is read waits for it: the model must see the older turns.
     window.send("quick one")
-    _answered(qtbot, provider, window, 1)
-    assert provider.requests[0].messages == (UserMessage("quick one"),)
+    qtbot.wait(100)
+    assert provider.requests == [] and window.bridge.busy
     gate.set()
-    qtbot.waitUntil(window.conversations.model_history.done)
+    _answered(qtbot, provider, window, 1)
+    first = provider.requests[0].messages
+    assert (
+        first[0] == UserMessage("Question 0") and first[-1] == UserMessage("quick one") and len(first) == 81
+    )
     messages = window.bridge.conversation.messages
     assert messages[:2] == [UserMessage("Question 0"), AssistantMessage("Answer number 0.")]
     assert messages[-2:] == [UserMessage("quick one"), AssistantMessage("ok")] and len(messages) == 82
@@ -327,3 +331,19 @@ def test_importing_a_file_that_is_not_an_export_says_so(qtbot, tmp_path, monkeyp
     assert "not a conversation exported from Backstage" in window.banners.banners()[0].message
     open_history(qtbot, window)  # nothing else changed
     assert listed_titles(window) == []
+
+
+def test_stop_while_the_history_is_still_read_sends_nothing(qtbot, monkeypatch) -> None:
+    _long_chat(40)
+    provider = ScriptedProvider([text_reply("never")])
+    window = history_window(qtbot, provider)
+    gate, seen = _hold_model_history(window, monkeypatch)
+    click_row(qtbot, window, "long")
+    qtbot.waitUntil(lambda: seen != [])
+    window.send("quick one")
+    qtbot.waitUntil(lambda: window.bridge.busy)
+    window.bridge.stop()
+    qtbot.waitUntil(lambda: not window.bridge.busy)
+    gate.set()
+    qtbot.waitUntil(window.conversations.model_history.done)
+    assert provider.requests == []

@@ -77,9 +77,19 @@ class Bridge(QObject):
         """
         self.stop()
         self.conversation = conversation
+        self._history_ready: Awaitable[object] | None = None
         # A fresh policy per chat: grants given in one chat never leak into the next.
         policy = ApprovalPolicy(ApprovalMode.ASK, ask_user=self._ask_user)
         self._agent = AgentLoop(self.provider, self.tools, self.config, approvals=policy)
+
+    def hold_turns_until(self, ready: Awaitable[object]) -> None:
+        """The next message waits for ``ready`` (the stored history being put in front) before it starts."""
+        self._history_ready = ready
+
+    @property
+    def turn_running(self) -> bool:
+        """A turn has started (and counted the conversation's messages); not merely waiting for the history."""
+        return self._turn is not None and self.busy
 
     def add_reader(self, reader: Callable[[ev.Event], None]) -> None:
         """Hand every event to ``reader`` too (the history), synchronously and before the signal."""
@@ -90,16 +100,20 @@ class Bridge(QObject):
         text = text.strip()
         if not text or self.busy or self._closed:
             return False
-        self._turn = self._agent.turn(self.conversation, text, self._emit)
-        self._task = asyncio.get_running_loop().create_task(self._turn.run(), name="backstage-turn")
+        self._turn = None
+        self._task = asyncio.get_running_loop().create_task(self._answer(text), name="backstage-turn")
         self._task.add_done_callback(self._turn_done)
         self.busy_changed.emit(True)
         return True
 
     def stop(self) -> None:
         """Stop the running turn now; its partial answer is kept (the loop promises it)."""
-        if self._turn is not None and self.busy:
+        if not self.busy:
+            return
+        if self._turn is not None:
             self._turn.cancel()
+        elif self._task is not None:
+            self._task.cancel()  # still waiting for the stored history: nothing was sent yet
 
     def approve(self, call_id: str, answer: str) -> None:
         """Answer a pending approval with ALLOW_ONCE, ALLOW_CHAT or DENY; unknown ids are ignored."""
@@ -162,6 +176,14 @@ class Bridge(QObject):
         await self.provider.aclose()
 
     # -- plumbing -------------------------------------------------------------
+
+    async def _answer(self, text: str) -> ev.TurnFinished:
+        ready, self._history_ready = self._history_ready, None
+        if ready is not None:
+            # A reopened long chat: the model must see its older turns, which are still being read.
+            await asyncio.wait({asyncio.ensure_future(ready)})
+        self._turn = self._agent.turn(self.conversation, text, self._emit)
+        return await self._turn.run()
 
     def _emit(self, event: ev.Event) -> None:
         if isinstance(event, ev.ApprovalRequested):

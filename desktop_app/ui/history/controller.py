@@ -147,6 +147,8 @@ class HistoryController(QObject):
             self.replay.settled.connect(first_screen.set)
             reading = self._read_model_history(conversation, head.turn_ids, first_screen)
             self.model_history = self.spawn(reading)
+            if window.connected:
+                window.bridge.hold_turns_until(self.model_history)
         self.replay.start()
         self.sidebar.set_current(conversation_id)
         return True
@@ -193,14 +195,14 @@ class HistoryController(QObject):
 
         Waits for the first screen of turns, so that reading and rebuilding every event of a long
         chat (a quarter of a second for 30,000) never delays what the reader sees first. A message
-        sent before it is done is answered without the older turns; they go in front once that
-        turn is over (a running turn has counted the messages it started with).
+        sent before it is done waits for it (the bridge holds it); a turn that started before the
+        conversation was reopened here has counted its messages, so the older turns go in front once it ends.
         """
         await first_screen.wait()
         stored = await self.history.load_model_history(conversation.id, turn_ids)
         if stored is None:
             return  # the history showed why
-        while self._continued() is conversation and self.window.connected and self.window.bridge.busy:
+        while self._continued() is conversation and self.window.connected and self.window.bridge.turn_running:
             await self._bridge_idle()
         if self._continued() is conversation:
             conversation.messages[:0] = stored.messages
