@@ -511,3 +511,19 @@ def test_every_started_call_finishes_even_when_stopped_early() -> None:
     finished = {e.call_id: e for e in of(events, ev.ToolFinished)}
     assert started == set(finished) == {"r", "p"}
     assert all(not e.ok and e.status == "Stopped" for e in finished.values())
+
+
+def test_a_follow_up_may_cite_an_earlier_turns_source() -> None:
+    conversation = Conversation(id="c")
+    provider = ScriptedProvider(
+        [
+            tool_reply(("s", "web_search", '{"query": "salaries"}')),
+            text_reply("UX designers earn approximately $98,000 [1]."),
+            text_reply("As I said, accountants earn around $77,000 [1]."),
+        ]
+    )
+    run_turn(provider, [SalarySearch()], conversation=conversation)
+    events, _ = run_turn(provider, [SalarySearch()], conversation=conversation, prompt="and accountants?")
+    checked = of(events, ev.ProvenanceChecked)
+    assert checked and all(c["ok"] for c in checked[0].citations)
+    assert checked[0].sentences[0]["class"] == "supported"

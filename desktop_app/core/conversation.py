@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .sources import SourceRecord
+
 
 @dataclass(frozen=True)
 class ToolCall:
@@ -68,3 +70,5 @@ class Conversation:
     id: str
     messages: list[Message] = field(default_factory=list)
     next_source_id: int = 1
+    # The numbered sources of every tool call so far, by call id: a later answer may cite them too.
+    sources: dict[str, tuple[SourceRecord, ...]] = field(default_factory=dict)

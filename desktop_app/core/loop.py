@@ -226,12 +226,12 @@ class Turn:
 
     def _check_provenance(self) -> None:
         """After the answer: which sentences rest on which source the model actually saw."""
-        if not self._calls.sources or not self.text.strip():
+        if not self.conversation.sources or not self.text.strip():
             return
         sent = {m.call_id: m.text for m in self._last_sent if isinstance(m, ToolResultMessage)}
         texts = [
             text
-            for call_id, records in self._calls.sources.items()
+            for call_id, records in self.conversation.sources.items()
             for text in sources_from_result(records, sent.get(call_id))
         ]
         report = check_answer(self.text, texts)

@@ -48,7 +48,6 @@ class ToolCallRunner:
         self._emit = emit
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
         self._open: dict[str, str] = {}  # call_id -> name, from tool_call_started to tool_finished
-        self.sources: dict[str, tuple[SourceRecord, ...]] = {}  # the turn's numbered sources by call
 
     def began(self, call_id: str, name: str) -> None:
         """The model started a call; its arguments are still streaming."""
@@ -116,7 +115,7 @@ class ToolCallRunner:
         sources = tuple(self._number(s) for s in result.sources)
         result = replace(result, sources=sources)
         if sources:
-            self.sources[call.call_id] = sources
+            self.conversation.sources[call.call_id] = sources
         injected = text_for_model(result)
         self._emit(
             ev.ToolFinished,

@@ -13,7 +13,7 @@ from ..core.conversation import Conversation
 from ..core.errors import BackstageError
 from ..core.events import Event
 from .recovery import open_history
-from .replay import messages_from_events, next_source_id
+from .replay import messages_from_events, next_source_id, sources_by_call
 from .store import HistoryDB
 from .writer import EventWriter
 
@@ -33,7 +33,10 @@ def load_conversation(db: HistoryDB, conversation_id: str) -> Conversation:
     full_id = resolve_id(db, conversation_id)
     events = db.get_events(full_id)
     return Conversation(
-        id=full_id, messages=messages_from_events(events), next_source_id=next_source_id(events)
+        id=full_id,
+        messages=messages_from_events(events),
+        next_source_id=next_source_id(events),
+        sources=sources_by_call(events),
     )
 
 

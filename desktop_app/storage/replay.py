@@ -20,6 +20,7 @@ from ..core.events import (
     TurnFinished,
     TurnStarted,
 )
+from ..core.sources import SourceRecord
 
 INTERRUPTED_TOOL_TEXT = "The tool did not finish: the turn was interrupted."
 
@@ -101,6 +102,11 @@ def next_source_id(events: Iterable[Event]) -> int:
             for source in event.sources:
                 highest = max(highest, source.id)
     return highest + 1
+
+
+def sources_by_call(events: Iterable[Event]) -> dict[str, tuple[SourceRecord, ...]]:
+    """The numbered sources of each tool call, so a continued conversation's answers can cite them."""
+    return {e.call_id: e.sources for e in events if isinstance(e, ToolFinished) and e.sources}
 
 
 def interrupted_turns(events: Sequence[Event]) -> list[str]:

@@ -208,6 +208,7 @@ class HistoryController(QObject):
             conversation.messages[:0] = stored.messages
             # Sources a turn sent meanwhile numbered from 1 keep their numbers; new ones follow all.
             conversation.next_source_id += stored.next_source_id - 1
+            conversation.sources = {**stored.sources, **conversation.sources}
 
     def _continued(self) -> Conversation | None:
         """The conversation the next message continues."""

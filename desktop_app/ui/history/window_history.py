@@ -100,7 +100,7 @@ def _of_turns(events: Iterable[ev.Event], turn_ids: Sequence[str]) -> Iterator[e
 
 def _conversation(conversation_id: str, events: Iterable[ev.Event]) -> Conversation:
     from ...core.conversation import Conversation
-    from ...storage.replay import messages_from_events, next_source_id
+    from ...storage.replay import messages_from_events, next_source_id, sources_by_call
 
     finished: list[ev.ToolFinished] = []  # the few events the sources are numbered from
 
@@ -111,7 +111,12 @@ def _conversation(conversation_id: str, events: Iterable[ev.Event]) -> Conversat
             yield event
 
     messages = messages_from_events(noted())
-    return Conversation(id=conversation_id, messages=messages, next_source_id=next_source_id(finished))
+    return Conversation(
+        id=conversation_id,
+        messages=messages,
+        next_source_id=next_source_id(finished),
+        sources=sources_by_call(finished),
+    )
 
 
 class WindowHistory(QObject):
