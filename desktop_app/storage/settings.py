@@ -2,9 +2,11 @@
 
 It holds nothing secret. The providers a user configured are listed by name,
 service, address and default model; their keys live only in the keychain
-(``storage.secrets``) under ``provider:<name>``. Keys this version does not
-know are kept as they are, so an older and a newer Backstage can share a
-profile without erasing each other's settings.
+(``storage.secrets``) under ``provider:<name>``. The choices made in
+Settings → Tools are the ``"tools"`` object (:class:`ToolSettings`). Keys this
+version does not know, at the top level or inside ``"tools"``, are kept as they
+are, so an older and a newer Backstage can share a profile without erasing each
+other's settings.
 
 Writes are atomic (a temporary file in the same folder, then ``os.replace``):
 a crash leaves the old file or the new one, never half of one. File I/O
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from ..core.errors import ConfigurationError
 from .paths import settings_path
 
 VERSION = 1
+TOOLS = "tools"
 
 
 @dataclass
@@ -45,13 +48,31 @@ class ProviderEntry:
         }
 
 
+@dataclass(frozen=True)
+class ToolSettings:
+    """The tool choices made in Settings → Tools; nothing secret (search keys are in the keychain).
+
+    ``search_backend`` is kept as the file names it, lower-cased: which names a
+    search tool knows is ``tools.web``'s business, not the file's. ``search_url``
+    is a SearXNG server's address, empty for none.
+    """
+
+    search_backend: str = "duckduckgo"
+    search_url: str = ""
+    allow_local_urls: bool = False
+    run_python: bool = False
+
+
 @dataclass
 class Settings:
-    """Everything in ``settings.json``. ``extra`` holds the top-level keys this version does not know."""
+    """Everything in ``settings.json``. ``extra`` holds the top-level keys this version does not know,
+    ``tools_extra`` the keys inside ``"tools"`` it does not know."""
 
     providers: list[ProviderEntry] = field(default_factory=list)
     default_provider: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tools: ToolSettings = field(default_factory=ToolSettings)
+    tools_extra: dict[str, Any] = field(default_factory=dict)
 
     def provider(self, name: str) -> ProviderEntry | None:
         """The configured provider called ``name`` (names compare without regard to case)."""
@@ -59,12 +80,18 @@ class Settings:
         return next((p for p in self.providers if p.name.lower() == wanted), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             **self.extra,
             "version": VERSION,
             "default_provider": self.default_provider,
             "providers": [p.to_json() for p in self.providers],
         }
+        # Untouched defaults are left out, as before the section was typed, so they are not pinned
+        # in the file and a later version's defaults still apply.
+        data.pop(TOOLS, None)
+        if self.tools != ToolSettings() or self.tools_extra:
+            data[TOOLS] = {**self.tools_extra, **asdict(self.tools)}
+        return data
 
 
 def _text(value: object) -> str:
@@ -87,8 +114,26 @@ def parse_settings(data: object) -> Settings:
                 )
             )
     default = _text(data.get("default_provider")) or None
-    extra = {k: v for k, v in data.items() if k not in ("version", "default_provider", "providers")}
-    return Settings(providers, default, extra)
+    extra = {k: v for k, v in data.items() if k not in ("version", "default_provider", "providers", TOOLS)}
+    tools, tools_extra = parse_tool_settings(data.get(TOOLS))
+    return Settings(providers, default, extra, tools, tools_extra)
+
+
+def parse_tool_settings(data: object) -> tuple[ToolSettings, dict[str, Any]]:
+    """The ``"tools"`` object as typed settings, plus its keys this version does not know.
+
+    A value of the wrong type falls back to its default; so does a missing or odd section.
+    """
+    if not isinstance(data, dict):
+        return ToolSettings(), {}
+    known = {f.name for f in fields(ToolSettings)}
+    tools = ToolSettings(
+        search_backend=_text(data.get("search_backend")).lower() or "duckduckgo",
+        search_url=_text(data.get("search_url")),
+        allow_local_urls=data.get("allow_local_urls") is True,
+        run_python=data.get("run_python") is True,
+    )
+    return tools, {k: v for k, v in data.items() if k not in known}
 
 
 def load_settings(path: Path | None = None) -> Settings:

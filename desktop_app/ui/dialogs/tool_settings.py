@@ -1,60 +1,40 @@
-"""The tool choices a user makes in Settings → Tools, kept in the settings file under ``"tools"``.
+"""The tool choices a user makes in Settings → Tools, kept in the settings file's typed ``tools`` section.
 
 Nothing secret lives here: a search service's key is in the keychain
 (``search:brave``, ``search:tavily``), read by the backend at each search.
 :func:`window_tools` builds the tools a chat offers from these choices.
 
-Qt-free on purpose: it belongs with ``storage.settings`` and ``tools.selection``
-once those grow a typed tools section; until then it uses the settings file's
-``extra`` keys, which every version keeps as they are. Blocking file I/O: call
-through ``asyncio.to_thread`` from the event loop.
+Qt-free on purpose: it belongs with ``tools.selection`` once that exists.
+Blocking file I/O: call through ``asyncio.to_thread`` from the event loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import replace
 
 from ...storage.secrets import Keychain
-from ...storage.settings import Settings, load_settings, save_settings
+from ...storage.settings import Settings, ToolSettings, load_settings, save_settings
 from ...tools.base import Tool
 from ...tools.catalog import DEFAULT_TOOL_NAMES, available_tools
 from ...tools.python_runner import RunPython
 from ...tools.web.backends import BACKEND_NAMES
 
-SECTION = "tools"
-
-
-@dataclass(frozen=True)
-class ToolSettings:
-    search_backend: str = "duckduckgo"
-    search_url: str = ""  # a SearXNG server's address
-    allow_local_urls: bool = False
-    run_python: bool = False
-
-
-def parse_tool_settings(data: Any) -> ToolSettings:
-    """Tool settings from the file's ``"tools"`` object; anything odd falls back to the default."""
-    if not isinstance(data, dict):
-        return ToolSettings()
-    backend = str(data.get("search_backend") or "duckduckgo").strip().lower()
-    return ToolSettings(
-        search_backend=backend if backend in BACKEND_NAMES else "duckduckgo",
-        search_url=str(data.get("search_url") or "").strip(),
-        allow_local_urls=data.get("allow_local_urls") is True,
-        run_python=data.get("run_python") is True,
-    )
+__all__ = ["ToolSettings", "load_tool_settings", "save_tool_settings", "window_tools"]
 
 
 def load_tool_settings(settings: Settings | None = None) -> ToolSettings:
+    """The saved tool choices; a search service this version does not know reads as DuckDuckGo."""
     settings = settings if settings is not None else load_settings()
-    return parse_tool_settings(settings.extra.get(SECTION))
+    tools = settings.tools
+    if tools.search_backend not in BACKEND_NAMES:
+        tools = replace(tools, search_backend="duckduckgo")
+    return tools
 
 
 def save_tool_settings(tools: ToolSettings) -> None:
     """Write the tools section, leaving everything else in the file as it is."""
     settings = load_settings()
-    settings.extra[SECTION] = asdict(tools)
+    settings.tools = tools
     save_settings(settings)
 
 
