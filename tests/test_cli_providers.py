@@ -21,7 +21,6 @@ from tests.servers.scripted import RecordedRequest, Response, ScriptedServer
 KEY = "sk-ant-api03-CliProvidersKey0123456789"
 
 
-
 def run(
     *args: str, env: dict[str, str] | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -61,6 +60,22 @@ def test_help_has_examples() -> None:
     assert result.returncode == 0 and "examples:" in result.stdout and "--api-key-stdin" in result.stdout
     result = run("providers", "add", "--help")
     assert "https://console.anthropic.com/settings/keys" in result.stdout
+
+
+def test_add_refuses_a_key_without_a_keychain_and_changes_nothing() -> None:
+    result = run(
+        "providers",
+        "add",
+        "claude",
+        "--preset",
+        "anthropic",
+        "--api-key-stdin",
+        input=KEY + "\n",
+        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
+    assert result.returncode == 1 and "No system keychain is available" in result.stderr
+    assert KEY not in result.stderr + result.stdout
+    assert KEY.encode() not in profile_bytes() and b"claude" not in profile_bytes()
 
 
 def test_add_list_remove_and_the_key_never_reaches_the_profile() -> None:

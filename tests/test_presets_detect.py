@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 
 import keyring
+import keyring.backends.fail
 import pytest
 
 from desktop_app.cli.session_options import SessionOptions, build_provider
@@ -200,6 +201,22 @@ def test_add_update_remove_with_the_key_only_in_the_keychain() -> None:
     assert KEY.encode() not in paths.settings_path().read_bytes()
     assert remove_provider("claude") and not remove_provider("claude")
     assert stored_key("claude") is None and load_settings().default_provider == "local"
+
+
+def test_without_a_keychain_a_key_is_refused_unless_memory_only_is_ok(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(keyring, "get_keyring", lambda: keyring.backends.fail.Keyring())
+    chain = Keychain()
+    assert not chain.available
+    with pytest.raises(ConfigurationError, match="No system keychain"):
+        add_provider("claude", "anthropic", api_key=KEY, keychain=chain)
+    assert load_settings().providers == [] and chain.get(key_name("claude")) is None
+    entry, replaced = add_provider("claude", "anthropic", api_key=KEY, keychain=chain, memory_only_ok=True)
+    assert not replaced and entry == ProviderEntry("claude", "anthropic")
+    assert stored_key("claude", chain) == KEY and stored_key("claude", Keychain()) is None  # this one only
+    assert load_settings().default_provider == "claude"
+    assert KEY.encode() not in paths.settings_path().read_bytes()
 
 
 @pytest.mark.parametrize("name", ["", "-x", "a b", "x" * 41, "ü"])

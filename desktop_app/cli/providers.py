@@ -247,6 +247,7 @@ def _add(args: argparse.Namespace) -> int:
         default_model=args.model,
         api_key=key,
         make_default=args.default,
+        memory_only_ok=False,  # this process's memory dies with the command: no keychain, no key
     )
     preset = PRESETS[entry.preset]
     where = _safe_url(entry.base_url or preset.base_url)

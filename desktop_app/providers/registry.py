@@ -65,12 +65,17 @@ def add_provider(
     api_key: str | None = None,
     make_default: bool = False,
     keychain: Keychain | None = None,
+    memory_only_ok: bool = False,
 ) -> tuple[ProviderEntry, bool]:
     """Add a provider, or update the one of that name; returns it and whether it replaced one.
 
-    The key, if given, goes to the keychain only. Raises ConfigurationError for a
-    bad name, service or address, or when a key is given but no keychain can keep it
-    beyond this process (nothing is changed then). The first provider becomes the default.
+    The key, if given, goes to the keychain only, never to a file. When no keychain
+    can keep it beyond this process, ``memory_only_ok`` decides: False (a CLI
+    command, whose memory dies with it) raises ConfigurationError and changes
+    nothing; True (the window) keeps the key in ``keychain``'s memory for the
+    session, so pass the long-lived Keychain the key will be read from again.
+    Also raises ConfigurationError for a bad name, service or address.
+    The first provider becomes the default.
     """
     name = check_name(name)
     found = preset_for(preset)
@@ -81,7 +86,7 @@ def add_provider(
         )
     if api_key:
         keychain = keychain or Keychain()
-        if not keychain.available:
+        if not keychain.available and not memory_only_ok:
             raise ConfigurationError(
                 "No system keychain is available, so Backstage cannot keep this key after the command ends "
                 "(it never writes keys to a file). Pass the key with --api-key-env each time instead."

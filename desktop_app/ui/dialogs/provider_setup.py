@@ -15,7 +15,7 @@ from ...core.errors import ConfigurationError, register_secret
 from ...providers.connection_check import check_connection
 from ...providers.detect import LocalServer, detect_local_servers
 from ...providers.presets import PRESETS, ListingProvider, Preset, make_provider
-from ...providers.registry import add_provider, key_name, provider_for, resolve, stored_key
+from ...providers.registry import add_provider, provider_for, resolve, stored_key
 from ...storage.secrets import Keychain
 from ...storage.settings import ProviderEntry, Settings, load_settings, save_settings
 from ..settings import ServerSettings
@@ -193,7 +193,6 @@ async def save_provider(
     keychain = await shared_keychain()
     preset = PRESETS[preset_id].id
     address = "" if base_url.rstrip("/") == PRESETS[preset_id].base_url else base_url
-    kept_in_keychain = key if keychain.available else None
 
     def save() -> ProviderEntry:
         entry, _ = add_provider(
@@ -201,12 +200,11 @@ async def save_provider(
             preset,
             base_url=address,
             default_model=model,
-            api_key=kept_in_keychain,
+            api_key=key,
             make_default=make_default,
             keychain=keychain,
+            memory_only_ok=True,  # the window lives on, and so does the shared Keychain's memory
         )
-        if key and not keychain.available:
-            keychain.set(key_name(entry.name), key)  # memory only: Keychain has no file fallback
         return entry
 
     return await asyncio.to_thread(save)
