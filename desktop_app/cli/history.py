@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -72,19 +74,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=_delete)
 
 
-def _open() -> HistoryDB:
+@contextmanager
+def _opened() -> Iterator[HistoryDB]:
+    """The profile's history, closed afterwards; a recovery notice goes to stderr."""
     db, notice = open_history()
     if notice:
         print(notice, file=sys.stderr)
-    return db
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _list(args: argparse.Namespace) -> int:
-    db = _open()
-    try:
+    with _opened() as db:
         rows = db.list_conversations(limit=args.limit)
-    finally:
-        db.close()
     if args.json:
         print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
         return 0
@@ -97,13 +101,10 @@ def _list(args: argparse.Namespace) -> int:
 
 def _load(conversation_id: str) -> tuple[ConversationRow, list[ev.Event]]:
     """A conversation (by id or unique prefix) and its stored events."""
-    db = _open()
-    try:
+    with _opened() as db:
         full_id = resolve_id(db, conversation_id)
         row = db.get_conversation(full_id)
         events = db.get_events(full_id)
-    finally:
-        db.close()
     assert row is not None  # resolve_id found it
     return row, events
 
@@ -134,11 +135,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    db = _open()
-    try:
+    with _opened() as db:
         hits = db.search(args.text)
-    finally:
-        db.close()
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
         return 0
@@ -165,21 +163,15 @@ def _import(args: argparse.Namespace) -> int:
         text = Path(args.file).read_text(encoding="utf-8")
     except OSError as exc:
         raise BackstageError(f"Could not read {args.file}: {exc.strerror or exc}.") from exc
-    db = _open()
-    try:
+    with _opened() as db:
         new_id = import_json(db, text)
-    finally:
-        db.close()
     print(new_id)
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
-    db = _open()
-    try:
+    with _opened() as db:
         full_id = resolve_id(db, args.id)
         db.soft_delete(full_id)
-    finally:
-        db.close()
     print(f"Moved {full_id[:12]} to the trash.", file=sys.stderr)
     return 0
